@@ -1,0 +1,26 @@
+package dev.requant.spi;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import org.pf4j.ExtensionPoint;
+
+/** Reads a model format: a file or a directory. */
+public interface FormatReader extends ExtensionPoint {
+    /** Unique id, used in recipes ({@code input: {format: ID}}). */
+    String id();
+
+    /** One line for {@code requant plugins}. */
+    String description();
+
+    /**
+     * Recognises the format by content (magic bytes, header, layout), never by file name alone.
+     * Must be cheap and must not throw on files of other formats: answer {@link Detection#NONE}.
+     */
+    Detection detect(Path path) throws IOException;
+
+    /**
+     * Opens the model. Tensor bytes are mapped, not read; every inconsistency is reported as a
+     * {@link BadInputException} before any tensor is handed out.
+     */
+    ModelSource open(Path path, ReaderContext context) throws IOException;
+}

@@ -1,0 +1,30 @@
+package dev.requant.spi;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Everything a writer learns before any tensor data: metadata, every tensor with its parts and
+ * sizes, in output order, and the quantization the output is known by.
+ *
+ * @param quantization the name of the recipe's preset or default type ({@code Q8_0},
+ *                     {@code Q4_K_M}), or empty when no tensor is quantized; GGUF writes it as
+ *                     {@code general.file_type}
+ */
+public record OutputPlan(Metadata metadata, List<PlannedTensor> tensors, Optional<String> quantization) {
+    public OutputPlan {
+        Objects.requireNonNull(metadata, "metadata");
+        tensors = List.copyOf(tensors);
+        Objects.requireNonNull(quantization, "quantization");
+    }
+
+    /** Total bytes of tensor data. */
+    public long dataBytes() {
+        long n = 0;
+        for (PlannedTensor t : tensors) {
+            n += t.byteSize();
+        }
+        return n;
+    }
+}

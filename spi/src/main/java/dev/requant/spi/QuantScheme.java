@@ -1,0 +1,67 @@
+package dev.requant.spi;
+
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.pf4j.ExtensionPoint;
+
+/**
+ * A quantized encoding: how f32 rows become stored parts and back. Implementations are
+ * stateless and thread-safe; the host calls them on row ranges from several threads.
+ *
+ * <p>Every method that takes a {@link TensorInfo} receives one whose type is an {@link Encoding}
+ * with this scheme's id, as returned by {@link #encoding(Map)}.
+ */
+public interface QuantScheme extends ExtensionPoint {
+    /** Unique id: the {@link Encoding#scheme()} it handles ({@code q8_0}, {@code gptq}). */
+    String id();
+
+    /** One line for {@code requant plugins}. */
+    String description();
+
+    /**
+     * Validates parameters and completes them with defaults.
+     *
+     * @throws IllegalArgumentException naming the parameter that is unknown or wrong
+     */
+    Encoding encoding(Map<String, String> params);
+
+    /**
+     * Whether a tensor of this shape can be encoded; the reason when not, e.g.
+     * {@code "row length 4544 is not a multiple of 256"}.
+     */
+    Optional<String> fit(TensorInfo tensor);
+
+    /** The parts an encoded tensor consists of, with their shapes and element types. */
+    List<PartSpec> layout(TensorInfo tensor);
+
+    /**
+     * Rows per encoding unit: encode and decode are called on row ranges that start and end at
+     * multiples of this (or at the last row). 1 unless a block spans rows.
+     */
+    default int rowAlignment(TensorInfo tensor) {
+        return 1;
+    }
+
+    /**
+     * The type to try when this one does not {@link #fit} a shape, as llama.cpp falls back from
+     * q4_k to q5_0. Empty: the host's default fallback chain applies.
+     */
+    default Optional<TensorType> fallback(Encoding encoding) {
+        return Optional.empty();
+    }
+
+    /**
+     * Decodes rows {@code [firstRow, firstRow + rows)} of {@code source} into {@code dst} from
+     * {@code dstOffset} on ({@code rows * rowLength} floats).
+     */
+    void decode(StoredTensor source, long firstRow, int rows, float[] dst, int dstOffset);
+
+    /**
+     * Encodes {@code rows} rows of {@code src} (from {@code srcOffset}). {@code out[i]} is exactly
+     * the byte range of {@code layout(tensor).get(i)} that these rows occupy; the encoder fills
+     * all of it.
+     */
+    void encode(TensorInfo tensor, float[] src, int srcOffset, int rows, MemorySegment[] out);
+}
