@@ -1,0 +1,39 @@
+package dev.requant.kernels;
+
+import dev.requant.kernels.ggml.BlockCodec;
+import dev.requant.kernels.ggml.GgmlCodecs;
+import dev.requant.kernels.ggml.GgmlType;
+import java.util.Optional;
+
+/**
+ * The kernels in use, chosen once at start-up: the Vector API implementations when the
+ * {@code jdk.incubator.vector} module is present, the scalar references otherwise or when the
+ * system property {@code requant.kernels=scalar} asks for them. Both give identical bits.
+ */
+public final class Kernels {
+    private static final boolean VECTOR = chooseVector();
+
+    private Kernels() {
+    }
+
+    /** True when the Vector API implementations are in use. */
+    public static boolean vectorized() {
+        return VECTOR;
+    }
+
+    public static ElementKernels elements() {
+        return VECTOR ? VectorElementKernels.INSTANCE : ScalarElementKernels.INSTANCE;
+    }
+
+    /** The codec of a ggml block type, when requant implements it. */
+    public static Optional<BlockCodec> ggml(GgmlType type) {
+        return VECTOR ? GgmlCodecs.vector(type) : GgmlCodecs.scalar(type);
+    }
+
+    private static boolean chooseVector() {
+        if ("scalar".equals(System.getProperty("requant.kernels"))) {
+            return false;
+        }
+        return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+    }
+}
