@@ -28,7 +28,9 @@ public interface FormatWriter extends ExtensionPoint {
     /**
      * Starts an output. Nothing is visible at {@code path} until {@link ModelSink#commit()}.
      *
-     * @throws IllegalArgumentException when an option value is malformed (the message names it)
+     * @throws IllegalArgumentException when the plan cannot be written in this format (a name,
+     *                                  shape or type it cannot hold) or an option value is malformed;
+     *                                  the message names the tensor or option
      */
     ModelSink create(Path path, OutputPlan plan, Map<String, String> options) throws IOException;
 }

@@ -9,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * A file written under a temporary name in its target folder and renamed to its final name only
@@ -73,10 +75,16 @@ public final class OutputFile implements AutoCloseable {
         }
     }
 
-    /** Flushes to disk and renames the temporary file to the target, replacing it. */
+    /**
+     * Flushes to disk and renames the temporary file to the target, replacing it. The file gets
+     * the usual permissions of a new file ({@code rw-r--r--}), not the private ones of a temp file.
+     */
     public void commit() throws IOException {
         channel.force(true);
         channel.close();
+        if (Files.getFileStore(temp).supportsFileAttributeView(PosixFileAttributeView.class)) {
+            Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-r--r--"));
+        }
         try {
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
