@@ -13,8 +13,15 @@ public final class Fp {
     private Fp() {
     }
 
-    /** f16 bits to f32 (exact). */
+    /**
+     * f16 bits to f32 (exact) as {@code ggml_compute_fp16_to_fp32}: a NaN keeps its sign and
+     * payload and comes out quiet.
+     */
     public static float f16ToF32(short h) {
+        if ((h & 0x7C00) == 0x7C00 && (h & 0x03FF) != 0) {
+            // spelled out: whether Float.float16ToFloat quiets a signaling NaN depends on the platform
+            return Float.intBitsToFloat(((h & 0x8000) << 16) | 0x7FC00000 | ((h & 0x03FF) << 13));
+        }
         return Float.float16ToFloat(h);
     }
 
@@ -47,7 +54,7 @@ public final class Fp {
 
     /** OCP FP8 E5M2 to f32: it is the upper byte of an f16. */
     public static float f8e5m2ToF32(byte b) {
-        return Float.float16ToFloat((short) ((b & 0xFF) << 8));
+        return f16ToF32((short) ((b & 0xFF) << 8));
     }
 
     private static float decodeE4M3(int b) {

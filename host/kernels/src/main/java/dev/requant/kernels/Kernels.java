@@ -7,8 +7,9 @@ import java.util.Optional;
 
 /**
  * The kernels in use, chosen once at start-up: the Vector API implementations when the
- * {@code jdk.incubator.vector} module is present, the scalar references otherwise or when the
- * system property {@code requant.kernels=scalar} asks for them. Both give identical bits.
+ * {@code jdk.incubator.vector} module is present and the JIT compiles it to vector instructions,
+ * the scalar references otherwise or when the system property {@code requant.kernels=scalar}
+ * asks for them. Both give identical bits.
  */
 public final class Kernels {
     private static final boolean VECTOR = chooseVector();
@@ -34,6 +35,6 @@ public final class Kernels {
         if ("scalar".equals(System.getProperty("requant.kernels"))) {
             return false;
         }
-        return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+        return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent() && VectorElementKernels.compiled();
     }
 }

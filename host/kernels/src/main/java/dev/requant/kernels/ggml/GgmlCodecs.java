@@ -1,0 +1,37 @@
+package dev.requant.kernels.ggml;
+
+import java.util.Optional;
+
+/**
+ * The ggml block codecs requant implements: a scalar reference that follows ggml's
+ * {@code quantize_row_*_ref} and {@code dequantize_row_*} step by step, and a Vector API twin
+ * that gives identical bytes and floats.
+ */
+public final class GgmlCodecs {
+    private GgmlCodecs() {
+    }
+
+    /** The scalar reference codec of a type, when requant implements the type. */
+    public static Optional<BlockCodec> scalar(GgmlType type) {
+        return Optional.ofNullable(switch (type) {
+            case Q8_0 -> ScalarQ8_0.INSTANCE;
+            case Q4_0 -> ScalarQ4_0.INSTANCE;
+            case Q4_1 -> ScalarQ4_1.INSTANCE;
+            case Q5_0 -> ScalarQ5_0.INSTANCE;
+            case Q5_1 -> ScalarQ5_1.INSTANCE;
+            default -> null;
+        });
+    }
+
+    /** The Vector API codec of a type; needs the {@code jdk.incubator.vector} module. */
+    public static Optional<BlockCodec> vector(GgmlType type) {
+        return Optional.ofNullable(switch (type) {
+            case Q8_0 -> VectorQ8_0.INSTANCE;
+            case Q4_0 -> VectorQ4_0.INSTANCE;
+            case Q4_1 -> VectorQ4_1.INSTANCE;
+            case Q5_0 -> VectorQ5_0.INSTANCE;
+            case Q5_1 -> VectorQ5_1.INSTANCE;
+            default -> null;
+        });
+    }
+}

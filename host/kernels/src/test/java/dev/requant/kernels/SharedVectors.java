@@ -1,0 +1,62 @@
+package dev.requant.kernels;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+/** The ggml reference vectors in the shared folder, read at run time (never copied). */
+public final class SharedVectors {
+    private SharedVectors() {
+    }
+
+    public static Path ggml() {
+        String shared = System.getProperty("requant.shared");
+        if (shared == null) {
+            throw new IllegalStateException("system property requant.shared is not set (surefire sets it)");
+        }
+        return Path.of(shared, "vectors", "ggml");
+    }
+
+    /** The input kinds (normal, zeros, ties, ...): the names of {@code in/*.f32}. */
+    public static List<String> kinds() {
+        try (Stream<Path> files = Files.list(ggml().resolve("in"))) {
+            List<String> kinds = files.map(p -> p.getFileName().toString())
+                    .filter(n -> n.endsWith(".f32"))
+                    .map(n -> n.substring(0, n.length() - 4))
+                    .sorted()
+                    .toList();
+            if (kinds.isEmpty()) {
+                throw new IllegalStateException("no inputs in " + ggml().resolve("in"));
+            }
+            return kinds;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static float[] input(String kind) {
+        ByteBuffer bytes = ByteBuffer.wrap(read(ggml().resolve("in").resolve(kind + ".f32")))
+                .order(ByteOrder.LITTLE_ENDIAN);
+        float[] values = new float[bytes.remaining() / 4];
+        bytes.asFloatBuffer().get(values);
+        return values;
+    }
+
+    /** What ggml wrote for {@code kind} in type {@code typeDir} (the folder name, e.g. {@code q4_0}). */
+    public static byte[] expected(String typeDir, String kind) {
+        return read(ggml().resolve(typeDir).resolve(kind + ".bin"));
+    }
+
+    private static byte[] read(Path file) {
+        try {
+            return Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
