@@ -1,0 +1,182 @@
+package dev.requant.core;
+
+import dev.requant.core.config.HostConfig;
+import dev.requant.core.exec.Executor;
+import dev.requant.core.exec.ProgressListener;
+import dev.requant.core.exec.RunResult;
+import dev.requant.core.job.InputRef;
+import dev.requant.core.job.Job;
+import dev.requant.core.job.OutputJob;
+import dev.requant.core.job.RecipeCompiler;
+import dev.requant.core.plan.Plan;
+import dev.requant.core.plan.PlannedOutput;
+import dev.requant.core.plan.Planner;
+import dev.requant.core.plugin.Registry;
+import dev.requant.core.recipe.Located;
+import dev.requant.core.recipe.Location;
+import dev.requant.core.recipe.Recipe;
+import dev.requant.core.recipe.RecipeException;
+import dev.requant.core.recipe.RecipeLoader;
+import dev.requant.core.sample.SampleModel;
+import dev.requant.core.types.Codecs;
+import dev.requant.spi.BadInputException;
+import dev.requant.spi.Detection;
+import dev.requant.spi.FormatReader;
+import dev.requant.spi.ModelSource;
+import dev.requant.spi.ReaderContext;
+import dev.requant.spi.TensorTransform;
+import dev.requant.spi.TensorType;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The host's work for one command: recipe to checked job, job to opened model and plan, plan to
+ * committed outputs. Every failure before execution leaves the disk untouched.
+ */
+public final class Session {
+    private final Registry registry;
+    private final HostConfig config;
+    private final RecipeLoader loader = new RecipeLoader();
+    private final Codecs codecs;
+    private final RecipeCompiler compiler;
+
+    public Session(Registry registry, HostConfig config) {
+        this.registry = registry;
+        this.config = config;
+        this.codecs = new Codecs(registry);
+        this.compiler = new RecipeCompiler(registry, config.presets(), loader);
+    }
+
+    public Registry registry() {
+        return registry;
+    }
+
+    public Codecs codecs() {
+        return codecs;
+    }
+
+    /** Reads and checks a recipe file. */
+    public Job compile(Path recipeFile, Map<String, String> variables) {
+        return compile(loader.load(recipeFile, variables), new Location(recipeFile.toString(), 1, 1));
+    }
+
+    public Job compile(Recipe recipe, Location origin) {
+        return compiler.compile(recipe, origin);
+    }
+
+    /** Opens the job's input and applies its transforms; the caller closes the result. */
+    public ModelSource open(Job job) throws IOException {
+        ModelSource source = open(job.input());
+        try {
+            for (TensorTransform t : job.transforms()) {
+                source = t.apply(source, codecs::decode);
+            }
+            return source;
+        } catch (IOException | RuntimeException e) {
+            source.close();
+            throw e;
+        }
+    }
+
+    /** Opens a path with the named reader, or with the reader that recognises it best. */
+    public ModelSource open(Path path, String readerId) throws IOException {
+        Optional<FormatReader> reader = Optional.empty();
+        if (readerId != null) {
+            reader = Optional.of(registry.reader(readerId).orElseThrow(() -> new RequantException(
+                    RequantException.USAGE, "no plugin provides the reader '" + readerId + "'")));
+        }
+        return open(new InputRef.File(path, reader, Location.commandLine(path.toString())));
+    }
+
+    private ModelSource open(InputRef input) throws IOException {
+        return switch (input) {
+            case InputRef.Sample s -> {
+                try {
+                    yield SampleModel.of(s.spec());
+                } catch (IllegalArgumentException e) {
+                    throw new RecipeException(s.spec().type() != null ? s.spec().type().at()
+                            : Location.commandLine("sample"), e.getMessage());
+                }
+            }
+            case InputRef.File f -> {
+                FormatReader reader = f.reader().isPresent() ? f.reader().get() : detect(f.path());
+                yield reader.open(f.path(), readerContext());
+            }
+        };
+    }
+
+    private ReaderContext readerContext() {
+        return (id, path) -> registry.reader(id)
+                .orElseThrow(() -> new IOException("no plugin provides the reader '" + id + "'"))
+                .open(path, readerContext());
+    }
+
+    /** The reader with the most specific detection; ties between readers are an error. */
+    FormatReader detect(Path path) throws IOException {
+        if (!Files.exists(path)) {
+            throw BadInputException.of(path, "no such file or directory");
+        }
+        record Candidate(FormatReader reader, Detection detection) {
+        }
+        List<Candidate> found = new ArrayList<>();
+        for (FormatReader r : registry.readers()) {
+            Detection d;
+            try {
+                d = r.detect(path);
+            } catch (IOException | RuntimeException e) {
+                d = Detection.NONE;
+            }
+            if (d != Detection.NONE) {
+                found.add(new Candidate(r, d));
+            }
+        }
+        if (found.isEmpty()) {
+            throw BadInputException.of(path, "no installed reader recognises it (readers: "
+                    + String.join(", ", registry.readers().stream().map(FormatReader::id).toList()) + ")");
+        }
+        Detection best = found.stream().map(Candidate::detection).max(Comparator.naturalOrder()).orElseThrow();
+        List<FormatReader> top = found.stream().filter(c -> c.detection() == best).map(Candidate::reader).toList();
+        if (top.size() > 1) {
+            throw BadInputException.of(path, "both " + top.get(0).id() + " and " + top.get(1).id()
+                    + " recognise it; choose one with format");
+        }
+        return top.getFirst();
+    }
+
+    /** Plans every output of the job for an opened source. */
+    public Plan plan(Job job, ModelSource source) {
+        Planner planner = new Planner(codecs, defaultFallback());
+        List<PlannedOutput> outputs = new ArrayList<>();
+        for (OutputJob o : job.outputs()) {
+            outputs.add(planner.plan(source, o.path(), o.writer(), o.options(), o.quantization()));
+        }
+        return new Plan(source, List.copyOf(outputs));
+    }
+
+    /** Runs a plan; commits all outputs or none. */
+    public RunResult execute(Job job, Plan plan, int threads, ProgressListener progress) throws IOException {
+        var verify = job.verify();
+        Executor executor = new Executor(codecs, new Executor.Options(threads > 0 ? threads : config.effectiveThreads(),
+                config.chunkValues(), verify.isPresent(), verify.flatMap(v -> v.failIf()), progress));
+        return executor.run(plan);
+    }
+
+    /** The configured default fallback types a plugin provides (q8_0 needs ggml-quants). */
+    private List<TensorType> defaultFallback() {
+        List<TensorType> types = new ArrayList<>();
+        for (Located<String> t : config.fallback()) {
+            try {
+                types.add(compiler.type(t));
+            } catch (RecipeException e) {
+                // a type whose plugin is not installed cannot be a fallback here
+            }
+        }
+        return types;
+    }
+}

@@ -1,0 +1,10 @@
+package dev.requant.core.job;
+
+import dev.requant.core.exec.FailCondition;
+import dev.requant.core.exec.Metric;
+import java.util.List;
+import java.util.Optional;
+
+/** A checked {@code verify:} section. */
+public record VerifySettings(List<Metric> metrics, Optional<FailCondition> failIf) {
+}

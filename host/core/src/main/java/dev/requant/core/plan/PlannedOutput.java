@@ -1,0 +1,29 @@
+package dev.requant.core.plan;
+
+import dev.requant.spi.FormatWriter;
+import dev.requant.spi.Metadata;
+import dev.requant.spi.OutputPlan;
+import dev.requant.spi.PlannedTensor;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** One output of a plan: where, which writer, with which options, and every tensor's entry. */
+public record PlannedOutput(Path path, FormatWriter writer, Map<String, String> options, Metadata metadata,
+                            Optional<String> quantization, List<PlanEntry> entries) {
+
+    /** What the writer is told before any data. */
+    public OutputPlan toOutputPlan() {
+        return new OutputPlan(metadata,
+                entries.stream().map(e -> new PlannedTensor(e.target(), e.parts())).toList(), quantization);
+    }
+
+    public long dataBytes() {
+        return entries.stream().mapToLong(PlanEntry::byteSize).sum();
+    }
+
+    public long fallbacks() {
+        return entries.stream().filter(PlanEntry::fellBack).count();
+    }
+}

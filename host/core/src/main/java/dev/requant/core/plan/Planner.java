@@ -1,0 +1,180 @@
+package dev.requant.core.plan;
+
+import dev.requant.core.types.Codecs;
+import dev.requant.core.types.TypeCodec;
+import dev.requant.spi.ElementType;
+import dev.requant.spi.FormatWriter;
+import dev.requant.spi.ModelSource;
+import dev.requant.spi.PartSpec;
+import dev.requant.spi.SourceTensor;
+import dev.requant.spi.StoredTensor;
+import dev.requant.spi.TensorInfo;
+import dev.requant.spi.TensorPart;
+import dev.requant.spi.TensorType;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Decides, before anything is written, the type of every tensor of an output and why: the first
+ * matching rule, else the default type for tensors a converter quantizes (weight matrices), else
+ * the tensor's own type. A type that does not fit a shape, or that the writer cannot store, is
+ * replaced along the fallback chain, and each replacement is recorded. Problems are collected for
+ * all tensors and reported together.
+ */
+public final class Planner {
+    private final Codecs codecs;
+    private final List<TensorType> defaultFallback;
+
+    /** @param defaultFallback tried after a type's own fallbacks when a recipe sets no chain (q8_0, f16) */
+    public Planner(Codecs codecs, List<TensorType> defaultFallback) {
+        this.codecs = codecs;
+        this.defaultFallback = List.copyOf(defaultFallback);
+    }
+
+    public PlannedOutput plan(ModelSource source, Path path, FormatWriter writer, Map<String, String> options,
+                              Quantization q) {
+        List<PlanEntry> entries = new ArrayList<>();
+        List<String> problems = new ArrayList<>();
+        for (SourceTensor t : source.tensors()) {
+            try {
+                entries.add(planTensor(t, writer, q));
+            } catch (Problem p) {
+                problems.add(p.getMessage());
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new PlanException("cannot plan " + path + " (" + writer.id() + "): " + problems.size() + " of "
+                    + source.tensors().size() + " tensors cannot be written as asked", problems);
+        }
+        return new PlannedOutput(path, writer, Map.copyOf(options), source.metadata().copy(), q.label(), entries);
+    }
+
+    /** True for the tensors a converter quantizes by default: weight matrices, not norms. */
+    public boolean quantizable(SourceTensor t) {
+        TensorInfo i = t.info();
+        return i.shape().rank() >= 2 && i.name().endsWith("weight") && !i.name().contains("norm") && codecs.canDecode(t);
+    }
+
+    private PlanEntry planTensor(SourceTensor t, FormatWriter writer, Quantization q) {
+        TensorInfo info = t.info();
+        Optional<Rule> rule = q.rules().stream().filter(r -> r.match().matches(info.name())).findFirst();
+        Optional<TensorType> requested;
+        String why;
+        if (rule.isPresent()) {
+            requested = rule.get().type();
+            why = rule.get().describe();
+        } else if (q.defaultType().isPresent() && quantizable(t)) {
+            requested = q.defaultType();
+            why = "default" + q.defaultAt().map(at -> " (" + at + ")").orElse("");
+        } else {
+            requested = Optional.empty();
+            why = keptBecause(t, q);
+        }
+        if (requested.isEmpty()) {
+            return keep(t, writer, why);
+        }
+        TensorType wanted = requested.get();
+        if (wanted.equals(info.type()) && t instanceof StoredTensor s && writer.canStore(wanted)) {
+            return copy(s, why);
+        }
+        requireDecodable(t, wanted, why);
+        List<Substitution> refused = new ArrayList<>();
+        for (TensorType candidate : candidates(wanted, q)) {
+            Optional<String> misfit = misfit(info.withType(candidate), writer);
+            if (misfit.isEmpty()) {
+                return convert(t, candidate, why, refused);
+            }
+            refused.add(new Substitution(candidate, misfit.get()));
+        }
+        throw new Problem(info.name() + " " + info.shape() + " " + info.type().id() + " -> " + wanted.id()
+                + " (" + why + "): " + String.join("; ", refused.stream().map(Substitution::toString).toList())
+                + (q.fallback().map(List::isEmpty).orElse(false) ? "; the recipe's fallback is empty" : ""));
+    }
+
+    private PlanEntry keep(SourceTensor t, FormatWriter writer, String why) {
+        TensorType own = t.info().type();
+        if (writer.canStore(own)) {
+            return t instanceof StoredTensor s ? copy(s, why) : convert(t, own, why, List.of());
+        }
+        if (codecs.canDecode(t) && writer.canStore(ElementType.F32)) {
+            return convert(t, ElementType.F32, why + "; f32 because " + writer.id() + " cannot store " + own.id(),
+                    List.of(new Substitution(own, writer.id() + " cannot store it")));
+        }
+        throw new Problem(t.name() + " " + t.info().shape() + " " + own.id() + " (" + why + "): " + writer.id()
+                + " cannot store " + own.id() + (!codecs.canDecode(t) ? " and no plugin decodes it"
+                : own == ElementType.F32 ? "" : " nor f32"));
+    }
+
+    private void requireDecodable(SourceTensor t, TensorType wanted, String why) {
+        if (!codecs.canDecode(t)) {
+            throw new Problem(t.name() + " " + t.info().shape() + " is " + t.info().type().id() + ": no plugin decodes it,"
+                    + " so it cannot become " + wanted.id() + " (" + why + ")");
+        }
+    }
+
+    /** The requested type, then the recipe's fallback chain or the default one. */
+    private List<TensorType> candidates(TensorType wanted, Quantization q) {
+        LinkedHashSet<TensorType> chain = new LinkedHashSet<>();
+        chain.add(wanted);
+        if (q.fallback().isPresent()) {
+            chain.addAll(q.fallback().get());
+        } else {
+            Optional<TensorType> next = codecs.of(wanted).flatMap(TypeCodec::fallback);
+            while (next.isPresent() && chain.add(next.get())) {
+                next = codecs.of(next.get()).flatMap(TypeCodec::fallback);
+            }
+            chain.addAll(defaultFallback);
+        }
+        return List.copyOf(chain);
+    }
+
+    /** Why a tensor cannot be written with this type, if it cannot. */
+    private Optional<String> misfit(TensorInfo target, FormatWriter writer) {
+        Optional<TypeCodec> codec = codecs.of(target.type());
+        if (codec.isEmpty() || !codec.get().canEncode()) {
+            return Optional.of("requant cannot encode " + target.type().id());
+        }
+        if (!writer.canStore(target.type())) {
+            return Optional.of(writer.id() + " cannot store it");
+        }
+        return codec.get().fit(target);
+    }
+
+    private static PlanEntry copy(StoredTensor s, String why) {
+        List<PartSpec> parts = s.parts().stream().map(TensorPart::spec).toList();
+        return new PlanEntry(s, s.info(), parts, Action.COPY, why, List.of());
+    }
+
+    private PlanEntry convert(SourceTensor t, TensorType type, String why, List<Substitution> refused) {
+        TensorInfo target = t.info().withType(type);
+        List<PartSpec> parts = codecs.of(type).orElseThrow().layout(target);
+        return new PlanEntry(t, target, parts, Action.CONVERT, why, List.copyOf(refused));
+    }
+
+    private String keptBecause(SourceTensor t, Quantization q) {
+        TensorInfo i = t.info();
+        if (q.defaultType().isEmpty()) {
+            return "kept (no default type)";
+        }
+        if (i.shape().rank() < 2) {
+            return "kept (" + i.shape().rank() + "-d)";
+        }
+        if (!codecs.canDecode(t)) {
+            return "kept (" + i.type().id() + " cannot be decoded)";
+        }
+        return "kept (not a weight matrix)";
+    }
+
+    /** One tensor's problem; collected, then reported with all others. */
+    private static final class Problem extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Problem(String message) {
+            super(message, null, false, false);
+        }
+    }
+}

@@ -1,0 +1,155 @@
+package dev.requant.core.plugin;
+
+import dev.requant.spi.FormatReader;
+import dev.requant.spi.FormatWriter;
+import dev.requant.spi.QuantScheme;
+import dev.requant.spi.Spi;
+import dev.requant.spi.TensorTransform;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.List;
+import java.util.stream.Stream;
+import org.pf4j.DefaultPluginManager;
+import org.pf4j.PluginState;
+import org.pf4j.PluginWrapper;
+
+/**
+ * Loads the plugin jars of some folders with PF4J and registers their extensions. Each jar is
+ * loaded on its own: one that is broken, built for another spi, bundling the spi classes or
+ * providing an id already taken is skipped and reported, and the others keep working.
+ */
+public final class PluginHost implements AutoCloseable {
+    private final DefaultPluginManager manager;
+    private final Registry registry = new Registry();
+    private final List<PluginProblem> problems = new ArrayList<>();
+
+    private PluginHost(List<Path> folders) {
+        manager = new DefaultPluginManager(folders);
+        manager.setSystemVersion(Spi.VERSION);
+    }
+
+    /** Loads every {@code *.jar} of the folders, in folder order, then name order. */
+    public static PluginHost load(List<Path> folders) {
+        List<Path> existing = new LinkedHashSet<>(folders.stream().map(p -> p.toAbsolutePath().normalize()).toList())
+                .stream().filter(Files::isDirectory).toList();
+        PluginHost host = new PluginHost(existing);
+        for (Path folder : existing) {
+            for (Path jar : jars(folder)) {
+                host.loadJar(jar);
+            }
+        }
+        return host;
+    }
+
+    public Registry registry() {
+        return registry;
+    }
+
+    public List<PluginProblem> problems() {
+        return List.copyOf(problems);
+    }
+
+    private static List<Path> jars(Path folder) {
+        try (Stream<Path> s = Files.list(folder)) {
+            return s.filter(p -> p.getFileName().toString().endsWith(".jar") && Files.isRegularFile(p)).sorted().toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    private void loadJar(Path jar) {
+        String pluginId;
+        try {
+            pluginId = manager.loadPlugin(jar);
+        } catch (RuntimeException e) {
+            problems.add(new PluginProblem(jar, "cannot be loaded: " + rootMessage(e)));
+            return;
+        }
+        PluginWrapper plugin = manager.getPlugin(pluginId);
+        String problem = check(plugin);
+        if (problem == null) {
+            problem = register(plugin);
+        }
+        if (problem != null) {
+            problems.add(new PluginProblem(jar, problem));
+            manager.unloadPlugin(pluginId);
+        }
+    }
+
+    /** Why a loaded plugin cannot be used, or null. */
+    private String check(PluginWrapper plugin) {
+        String requires = plugin.getDescriptor().getRequires();
+        if (plugin.getPluginState() == PluginState.DISABLED) {
+            return "plugin " + plugin.getPluginId() + " requires spi " + requires + " but this host has spi " + Spi.VERSION;
+        }
+        for (Class<?> point : Registry.POINTS) {
+            try {
+                if (plugin.getPluginClassLoader().loadClass(point.getName()) != point) {
+                    return "plugin " + plugin.getPluginId() + " bundles its own copy of the requant spi ("
+                            + point.getSimpleName() + "); depend on requant-spi in provided scope";
+                }
+            } catch (ClassNotFoundException e) {
+                return "plugin " + plugin.getPluginId() + " cannot see the requant spi: " + e.getMessage();
+            }
+        }
+        return null;
+    }
+
+    /** Starts the plugin and registers its extensions; the reason when it cannot, or null. */
+    private String register(PluginWrapper plugin) {
+        String id = plugin.getPluginId();
+        List<Object> extensions = new ArrayList<>();
+        try {
+            manager.startPlugin(id);
+            for (Class<?> point : Registry.POINTS) {
+                extensions.addAll(manager.getExtensions(point, id));
+            }
+        } catch (RuntimeException | LinkageError e) {
+            return "plugin " + id + " failed to start: " + rootMessage(e);
+        }
+        if (extensions.isEmpty()) {
+            return "plugin " + id + " provides no requant extension (readers, writers, schemes or transforms)";
+        }
+        List<String> conflicts = extensions.stream().map(registry::conflict).flatMap(Optional::stream).toList();
+        if (!conflicts.isEmpty()) {
+            return "plugin " + id + ": " + String.join("; ", conflicts);
+        }
+        Set<String> own = new HashSet<>();
+        for (Object e : extensions) {
+            if (!own.add(Registry.kindOf(e) + " " + Registry.idOf(e))) {
+                return "plugin " + id + " provides " + Registry.kindOf(e) + " '" + Registry.idOf(e) + "' twice";
+            }
+        }
+        extensions.forEach(e -> registry.add(e, id));
+        registry.addPlugin(new PluginInfo(id, plugin.getDescriptor().getVersion(),
+                plugin.getDescriptor().getPluginDescription(), plugin.getPluginPath(),
+                ids(extensions, FormatReader.class), ids(extensions, FormatWriter.class),
+                ids(extensions, QuantScheme.class), ids(extensions, TensorTransform.class)));
+        return null;
+    }
+
+    private static List<String> ids(List<Object> extensions, Class<?> point) {
+        return extensions.stream().filter(point::isInstance).map(Registry::idOf).sorted().toList();
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        String m = t.getMessage();
+        return m == null || m.isBlank() ? t.getClass().getSimpleName() : m;
+    }
+
+    /** Unloads every plugin ({@code stopPlugins()} of PF4J 3.15.0 throws ConcurrentModificationException). */
+    @Override
+    public void close() {
+        manager.unloadPlugins();
+    }
+}
