@@ -77,17 +77,17 @@ public final class SafetensorsReader implements FormatReader {
     }
 
     /**
-     * A plausible header length (room for at least {@code {}}, within the reader's limit and the
-     * file) followed by {@code '{'}, after optional JSON whitespace.
+     * A plausible header length (room for at least {@code {}}, within the reader's limit) followed
+     * by {@code '{'}, after optional JSON whitespace. A length past the end of the file still counts:
+     * such a file is a damaged safetensors file, and {@link #open} says exactly what is wrong.
      */
     private static boolean looksLikeWeights(Path file) throws IOException {
-        long size = Files.size(file);
         ByteBuffer head = readPrefix(file, 8 + SNIFF_BYTES).order(ByteOrder.LITTLE_ENDIAN);
         if (head.remaining() < 10) {
             return false;
         }
         long n = head.getLong();
-        return n >= 2 && n <= SafetensorsFile.MAX_HEADER_LENGTH && 8 + n <= size && opensObject(head);
+        return n >= 2 && n <= SafetensorsFile.MAX_HEADER_LENGTH && opensObject(head);
     }
 
     private static boolean startsWithBrace(Path file) throws IOException {
