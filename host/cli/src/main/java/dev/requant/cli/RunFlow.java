@@ -1,0 +1,74 @@
+package dev.requant.cli;
+
+import dev.requant.core.Session;
+import dev.requant.core.exec.ErrorStats;
+import dev.requant.core.exec.Executor;
+import dev.requant.core.exec.OutputResult;
+import dev.requant.core.exec.RunResult;
+import dev.requant.core.job.Job;
+import dev.requant.core.plan.PlanEntry;
+import dev.requant.core.plan.Plan;
+import dev.requant.spi.ModelSource;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.Locale;
+
+/** Open, plan, and either show the plan or run it: the common path of run, convert and sample. */
+final class RunFlow {
+    private RunFlow() {
+    }
+
+    static void run(Session session, Job job, boolean dryRun, boolean json, int threads, PrintStream out,
+                    PrintStream err) throws IOException {
+        try (ModelSource source = session.open(job)) {
+            Plan plan = session.plan(job, source);
+            if (dryRun) {
+                show(plan, json, out);
+                return;
+            }
+            RunResult result = session.execute(job, plan, threads, Progress.forStderr(err));
+            summarize(result, job, out);
+        }
+    }
+
+    static void show(Plan plan, boolean json, PrintStream out) {
+        PlanReport report = PlanReport.of(plan);
+        if (json) {
+            Json.print(report, out);
+        } else {
+            PlanPrinter.print(report, out);
+        }
+    }
+
+    private static void summarize(RunResult r, Job job, PrintStream out) {
+        double seconds = Math.max(1e-9, r.elapsed().toNanos() / 1e9);
+        for (OutputResult o : r.outputs()) {
+            var p = o.output();
+            long values = p.entries().stream().mapToLong(e -> e.target().shape().numel()).sum();
+            out.printf(Locale.ROOT, "wrote %s (%s%s): %d tensors, %s, %s bits per weight%n", p.path(), p.writer().id(),
+                    p.quantization().map(q -> ", " + q).orElse(""), p.entries().size(), Sizes.bytes(p.dataBytes()),
+                    Sizes.bpw(p.dataBytes(), values));
+            if (p.fallbacks() > 0) {
+                out.printf(Locale.ROOT, "  %d of %d tensors fell back:%n", p.fallbacks(), p.entries().size());
+                for (PlanEntry e : p.entries()) {
+                    if (e.fellBack()) {
+                        out.printf(Locale.ROOT, "    %s %s -> %s (%s)%n", e.target().name(), e.target().shape(),
+                                e.target().type().id(), e.refused().getFirst());
+                    }
+                }
+            }
+            if (job.verify().isPresent()) {
+                out.println("  verify:");
+                for (int i = 0; i < p.entries().size(); i++) {
+                    ErrorStats s = o.stats().get(i);
+                    if (s != null) {
+                        out.printf(Locale.ROOT, "    %-48s %-8s %s%n", p.entries().get(i).target().name(),
+                                p.entries().get(i).target().type().id(), Executor.describe(s));
+                    }
+                }
+            }
+        }
+        out.printf(Locale.ROOT, "read %s in %.2f s (%.1f MB/s)%n", Sizes.bytes(r.sourceBytes()), seconds,
+                r.sourceBytes() / seconds / 1e6);
+    }
+}

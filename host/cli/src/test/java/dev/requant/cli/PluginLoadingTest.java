@@ -1,0 +1,175 @@
+package dev.requant.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.requant.core.plugin.PluginHost;
+import dev.requant.core.plugin.PluginProblem;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Broken, incompatible and conflicting plugin jars are reported and skipped; the others work. */
+class PluginLoadingTest {
+    @TempDir
+    Path dir;
+
+    private static Path shipped(String id) throws IOException {
+        try (Stream<Path> s = Files.list(Cli.PLUGINS)) {
+            return s.filter(p -> p.getFileName().toString().startsWith("requant-plugin-" + id + "-")).findFirst()
+                    .orElseThrow();
+        }
+    }
+
+    /** A copy of a plugin jar with manifest changes and extra entries. */
+    private Path variant(String id, String name, java.util.Map<String, String> manifest, Path extraClasses)
+            throws IOException {
+        Path out = dir.resolve(name);
+        try (JarFile in = new JarFile(shipped(id).toFile());
+             JarOutputStream jar = new JarOutputStream(Files.newOutputStream(out), patched(in.getManifest(), manifest))) {
+            for (JarEntry e : java.util.Collections.list(in.entries())) {
+                if (e.getName().equals(JarFile.MANIFEST_NAME)) {
+                    continue;
+                }
+                jar.putNextEntry(new JarEntry(e.getName()));
+                try (InputStream is = in.getInputStream(e)) {
+                    is.transferTo(jar);
+                }
+            }
+            if (extraClasses != null) {
+                try (Stream<Path> files = Files.walk(extraClasses)) {
+                    for (Path f : files.filter(Files::isRegularFile).toList()) {
+                        jar.putNextEntry(new JarEntry(extraClasses.relativize(f).toString().replace('\\', '/')));
+                        Files.copy(f, jar);
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    private static Manifest patched(Manifest m, java.util.Map<String, String> changes) {
+        Manifest copy = new Manifest(m);
+        changes.forEach((k, v) -> copy.getMainAttributes().put(new Attributes.Name(k), v));
+        return copy;
+    }
+
+    private PluginHost load() {
+        return PluginHost.load(List.of(Cli.PLUGINS, dir));
+    }
+
+    private static String problems(PluginHost host) {
+        return String.join("\n", host.problems().stream().map(PluginProblem::toString).toList());
+    }
+
+    @Test
+    void shippedPluginsProvideTheirExtensions() {
+        try (PluginHost host = PluginHost.load(List.of(Cli.PLUGINS))) {
+            assertThat(host.problems()).isEmpty();
+            assertThat(host.registry().reader("gguf")).isPresent();
+            assertThat(host.registry().writer("safetensors")).isPresent();
+            assertThat(host.registry().scheme("q8_0")).isPresent();
+            assertThat(host.registry().plugins()).extracting(p -> p.id())
+                    .containsExactlyInAnyOrder("gguf", "safetensors", "ggml-quants");
+        }
+    }
+
+    @Test
+    void aBrokenJarIsReportedAndTheOthersKeepWorking() throws IOException {
+        Files.write(dir.resolve("broken.jar"), new byte[] {'P', 'K', 3, 4, 0, 0, 1, 2, 3});
+        try (OutputStream o = Files.newOutputStream(dir.resolve("no-descriptor.jar"));
+             JarOutputStream jar = new JarOutputStream(o)) {
+            jar.putNextEntry(new JarEntry("x.txt"));
+        }
+        try (PluginHost host = load()) {
+            assertThat(host.problems()).extracting(p -> p.path().getFileName().toString())
+                    .containsExactlyInAnyOrder("broken.jar", "no-descriptor.jar");
+            assertThat(problems(host)).contains("cannot be loaded");
+            assertThat(host.registry().reader("gguf")).isPresent();
+        }
+    }
+
+    @Test
+    void aPluginBuiltForAnotherSpiIsSkipped() throws IOException {
+        variant("gguf", "gguf-next.jar", java.util.Map.of("Plugin-Id", "gguf-next", "Plugin-Requires", "^2.0.0"), null);
+        try (PluginHost host = load()) {
+            assertThat(problems(host)).contains("gguf-next.jar skipped: plugin gguf-next requires spi ^2.0.0 but this host has spi 1.0.0");
+            assertThat(host.registry().plugins()).extracting(p -> p.id()).doesNotContain("gguf-next");
+        }
+    }
+
+    @Test
+    void aPluginProvidingATakenIdIsSkippedWhole() throws IOException {
+        variant("gguf", "gguf-fork.jar", java.util.Map.of("Plugin-Id", "gguf-fork"), null);
+        try (PluginHost host = load()) {
+            assertThat(problems(host)).contains("gguf-fork.jar skipped: plugin gguf-fork: reader 'gguf' is already"
+                    + " provided by plugin gguf; writer 'gguf' is already provided by plugin gguf");
+            assertThat(host.registry().plugins()).extracting(p -> p.id()).doesNotContain("gguf-fork");
+            assertThat(host.registry().reader("gguf")).isPresent();
+        }
+    }
+
+    @Test
+    void aPluginThatBundlesTheSpiIsRefusedWithTheReason() throws IOException {
+        Path spiClasses = Path.of(dev.requant.spi.FormatReader.class.getProtectionDomain().getCodeSource().getLocation()
+                .getPath());
+        Path classes = dir.resolve("spi-classes");
+        if (Files.isDirectory(spiClasses)) {
+            copyTree(spiClasses, classes);
+        } else {
+            try (JarFile spi = new JarFile(spiClasses.toFile())) {
+                for (JarEntry e : java.util.Collections.list(spi.entries())) {
+                    if (e.getName().endsWith(".class")) {
+                        Path target = classes.resolve(e.getName());
+                        Files.createDirectories(target.getParent());
+                        try (InputStream is = spi.getInputStream(e)) {
+                            Files.copy(is, target);
+                        }
+                    }
+                }
+            }
+        }
+        variant("gguf", "gguf-fat.jar", java.util.Map.of("Plugin-Id", "gguf-fat"), classes);
+        try (PluginHost host = load()) {
+            assertThat(problems(host)).contains("gguf-fat.jar skipped: plugin gguf-fat bundles its own copy of the"
+                    + " requant spi (FormatReader); depend on requant-spi in provided scope");
+        }
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> s = Files.walk(from)) {
+            for (Path p : s.toList()) {
+                Path t = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(t);
+                } else {
+                    Files.copy(p, t);
+                }
+            }
+        }
+    }
+
+    @Test
+    void theCliReportsSkippedPluginsOnStderrAndCarriesOn() throws IOException {
+        Files.write(dir.resolve("broken.jar"), new byte[] {1, 2, 3});
+        Cli.Result r = Cli.run("plugins", "--plugins=" + dir);
+        assertThat(r.code()).isZero();
+        assertThat(r.err()).contains("requant: plugin " + dir.resolve("broken.jar") + " skipped: ");
+        Cli.Result before = Cli.runExactly("--plugins=" + dir, "--plugins=" + Cli.PLUGINS,
+                "--config=" + Cli.CONFIG, "plugins");
+        assertThat(before.code()).as("global options go before or after the command").isZero();
+        assertThat(before.err()).contains("broken.jar skipped");
+        assertThat(before.out()).isEqualTo(r.out());
+        assertThat(r.out()).contains("gguf 1.0.0-SNAPSHOT").contains("readers: gguf").contains("schemes: q4_0, q4_1, q5_0, q5_1, q8_0");
+    }
+}
