@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
@@ -51,7 +52,10 @@ public final class Executor {
     public RunResult run(Plan plan) throws IOException {
         long started = System.nanoTime();
         List<PlannedOutput> outputs = plan.outputs();
-        List<ModelSink> sinks = new ArrayList<>();
+        List<ModelSink> sinks = new CopyOnWriteArrayList<>();
+        // an interrupted run (Ctrl-C, kill) must not leave temp files behind either
+        Thread onExit = new Thread(() -> sinks.forEach(ModelSink::abort), "requant-abort-on-exit");
+        Runtime.getRuntime().addShutdownHook(onExit);
         try {
             for (PlannedOutput o : outputs) {
                 try {
@@ -75,6 +79,12 @@ public final class Executor {
         } catch (IOException | RuntimeException | Error e) {
             sinks.forEach(ModelSink::abort);
             throw e;
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(onExit);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running or about to: it aborts what is not committed
+            }
         }
     }
 
