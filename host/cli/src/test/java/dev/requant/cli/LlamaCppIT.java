@@ -1,0 +1,155 @@
+package dev.requant.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * llama.cpp itself runs the GGUF files requant writes: each is loaded by node-llama-cpp's prebuilt
+ * CPU build of llama.cpp (never built or downloaded here) and generates greedily from the same
+ * prompt, all in one node process (see {@code src/test/node/generate.mjs}).
+ *
+ * <p>stories260K is a trained F32 llama, so its text is the yardstick: Q8_0 must give exactly its
+ * tokens; the 4- and 5-bit types, which do change the weights, must start as it does and write
+ * text it finds about as likely as its own (perplexity under the F32 model). A layout bug that
+ * llama.cpp reads differently from us shows at once: with the nibbles of Q4_0 swapped the text is
+ * digits and the perplexity ~450 instead of ~1.6.
+ */
+class LlamaCppIT {
+    private static final Path STORIES = Cli.SHARED.resolve("data/gguf/stories260K.gguf");
+    /** F16 with rows of 8: no weight fits a 32-value block, so every one falls back and stays F16. */
+    private static final Path TINY = Cli.SHARED.resolve("data/gguf/ollama-llama-2-tiny-random.gguf");
+    private static final String PROMPT = "Once upon a time";
+    private static final int COUNT = 64;
+    /** Seen here: 23 (q4_0), 34 (q4_1), 64 (q5_0), 16 (q5_1); 8 is ", there was a little girl named Lily". */
+    private static final int MIN_LEADING_TOKENS = 8;
+    /** Seen here: F32 1.56, the others 1.56 to 1.66 (at most 1.06 times F32's). */
+    private static final double MAX_PERPLEXITY_RATIO = 1.5;
+
+    @TempDir
+    static Path dir;
+
+    private static final Map<String, JsonNode> results = new LinkedHashMap<>();
+
+    @BeforeAll
+    static void convertAndGenerate() throws IOException {
+        Map<String, Path> models = new LinkedHashMap<>();
+        models.put("f32", STORIES);
+        for (String type : List.of("q8_0", "q4_0", "q4_1", "q5_0", "q5_1")) {
+            models.put(type, convert(STORIES, "stories-" + type + ".gguf", "--type", type));
+        }
+        models.put("q8_0 alignment=64", convert(STORIES, "stories-q8_0-a64.gguf", "--type", "q8_0",
+                "--option", "alignment=64"));
+        convert(STORIES, "split/stories-q8_0.gguf", "--type", "q8_0", "--option", "split_max_tensors=20");
+        models.put("q8_0 split", dir.resolve("split/stories-q8_0-00001-of-00003.gguf"));
+        models.put("tiny f16", TINY);
+        models.put("tiny q8_0", convert(TINY, "tiny-q8_0.gguf", "--type", "q8_0"));
+
+        List<Map<String, String>> runs = new ArrayList<>();
+        models.forEach((label, model) -> runs.add(label.startsWith("tiny") ? Map.of("model", model.toString())
+                : Map.of("model", model.toString(), "scoreWith", STORIES.toString())));
+        String spec = JsonMapper.builder().build().writeValueAsString(
+                Map.of("prompt", PROMPT, "count", COUNT, "runs", runs));
+        long start = System.nanoTime();
+        JsonNode out = NodeTools.run("generate.mjs", List.of(spec));
+        System.out.printf(Locale.ROOT, "llama.cpp %s (node-llama-cpp %s) ran %d GGUF files in %.1f s, greedy from \"%s\":%n",
+                out.get("llamaCpp").asString(), out.get("nodeLlamaCpp").asString(), models.size(),
+                (System.nanoTime() - start) / 1e9, PROMPT);
+        List<String> labels = List.copyOf(models.keySet());
+        for (int i = 0; i < labels.size(); i++) {
+            results.put(labels.get(i), out.get("results").get(i));
+        }
+        results.forEach((label, r) -> System.out.println("  " + describe(label, r)));
+    }
+
+    private static Path convert(Path in, String out, String... args) {
+        Path path = dir.resolve(out);
+        List<String> all = new ArrayList<>(List.of("convert", in.toString(), path.toString()));
+        all.addAll(List.of(args));
+        Cli.Result r = Cli.run(all.toArray(String[]::new));
+        assertThat(r.code()).as(r.err()).isZero();
+        return path;
+    }
+
+    private static String describe(String label, JsonNode r) {
+        if (r.has("error")) {
+            return String.format(Locale.ROOT, "%-18s refused: %s", label, r.get("error").asString());
+        }
+        String reference = label.startsWith("tiny") ? "tiny f16" : "f32";
+        String perplexity = r.has("logProbs")
+                ? String.format(Locale.ROOT, ", perplexity under f32 %.3f", perplexity(r)) : "";
+        return String.format(Locale.ROOT, "%-18s %2d of %d tokens as %s%s: \"%s\"", label,
+                leadingAgreement(tokens(results.get(reference)), tokens(r)), COUNT, reference, perplexity,
+                r.get("text").asString().replace("\n", "\\n"));
+    }
+
+    /** The run's result; fails with llama.cpp's own message if it refused the file. */
+    private static JsonNode generated(String label) {
+        JsonNode r = results.get(label);
+        assertThat(r.has("error")).as("llama.cpp refused the %s file: %s", label, r.path("error").asString())
+                .isFalse();
+        return r;
+    }
+
+    private static List<Integer> tokens(JsonNode r) {
+        return r.path("tokens").values().stream().map(JsonNode::asInt).toList();
+    }
+
+    private static double perplexity(JsonNode r) {
+        return Math.exp(-r.get("logProbs").values().stream().mapToDouble(JsonNode::asDouble).average().orElseThrow());
+    }
+
+    private static int leadingAgreement(List<Integer> a, List<Integer> b) {
+        int n = 0;
+        while (n < a.size() && n < b.size() && a.get(n).equals(b.get(n))) {
+            n++;
+        }
+        return n;
+    }
+
+    @Test
+    void q8_0GivesTheF32OriginalsTokens() {
+        List<Integer> f32 = tokens(generated("f32"));
+        assertThat(f32).as("the F32 original runs for %d tokens", COUNT).hasSize(COUNT);
+        assertThat(generated("f32").get("text").asString()).startsWith(", there was a little girl named Lily.");
+        assertThat(tokens(generated("q8_0"))).isEqualTo(f32);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"q4_0", "q4_1", "q5_0", "q5_1"})
+    void fourAndFiveBitTypesStartAsF32DoesAndWriteTextItFindsLikely(String type) {
+        JsonNode f32 = generated("f32");
+        JsonNode r = generated(type);
+        assertThat(tokens(r)).hasSize(COUNT);
+        assertThat(leadingAgreement(tokens(f32), tokens(r))).as(describe(type, r))
+                .isGreaterThanOrEqualTo(MIN_LEADING_TOKENS);
+        assertThat(perplexity(r)).as(describe(type, r)).isLessThanOrEqualTo(MAX_PERPLEXITY_RATIO * perplexity(f32));
+    }
+
+    @Test
+    void anOutputAlignedTo64AndASplitOutputRunAsTheQ8_0FileDoes() {
+        List<Integer> q8 = tokens(generated("q8_0"));
+        assertThat(tokens(generated("q8_0 alignment=64"))).isEqualTo(q8);
+        assertThat(tokens(generated("q8_0 split"))).as("loaded from its first shard").isEqualTo(q8);
+    }
+
+    @Test
+    void aModelWhoseEveryWeightFellBackRunsAsItsOriginal() {
+        List<Integer> original = tokens(generated("tiny f16"));
+        assertThat(original).isNotEmpty();
+        assertThat(tokens(generated("tiny q8_0"))).isEqualTo(original);
+    }
+}
