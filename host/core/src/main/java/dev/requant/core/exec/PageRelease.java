@@ -39,6 +39,7 @@ final class PageRelease {
         }
     }
 
+    @SuppressWarnings("restricted") // the launcher and tests pass --enable-native-access=ALL-UNNAMED
     private static Optional<MethodHandle> madvise() {
         if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) {
             return Optional.empty();
