@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -46,20 +47,14 @@ final class ConvertCommand implements Callable<Integer> {
     @Option(names = "--verify", description = "Measure every converted tensor against its source.")
     boolean verify;
 
-    @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: all cores).")
-    int threads;
-
-    @Option(names = "--dry-run", description = "Print the plan; write nothing.")
-    boolean dryRun;
-
-    @Option(names = "--json", description = "With --dry-run: print the plan as JSON.")
-    boolean json;
+    @Mixin
+    RunOptions run;
 
     @Override
     public Integer call() throws Exception {
         try (Host host = Host.start(main.global, System.err)) {
             var job = host.session().compile(recipe(), Location.commandLine("convert"));
-            RunFlow.run(host.session(), job, dryRun, json, threads, System.out, System.err);
+            RunFlow.run(host.session(), job, run, System.out, System.err);
         }
         return 0;
     }

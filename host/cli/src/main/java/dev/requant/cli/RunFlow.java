@@ -18,20 +18,20 @@ final class RunFlow {
     private RunFlow() {
     }
 
-    static void run(Session session, Job job, boolean dryRun, boolean json, int threads, PrintStream out,
-                    PrintStream err) throws IOException {
+    static void run(Session session, Job job, RunOptions options, PrintStream out, PrintStream err)
+            throws IOException {
         try (ModelSource source = session.open(job)) {
             Plan plan = session.plan(job, source);
-            if (dryRun) {
-                show(plan, json, out);
+            if (options.dryRun) {
+                show(plan, options.json, out);
                 return;
             }
-            RunResult result = session.execute(job, plan, threads, Progress.forStderr(err));
+            RunResult result = session.execute(job, plan, options.threads, Progress.forStderr(err));
             summarize(result, job, out);
         }
     }
 
-    static void show(Plan plan, boolean json, PrintStream out) {
+    private static void show(Plan plan, boolean json, PrintStream out) {
         PlanReport report = PlanReport.of(plan);
         if (json) {
             Json.print(report, out);
@@ -63,7 +63,7 @@ final class RunFlow {
                     ErrorStats s = o.stats().get(i);
                     if (s != null) {
                         out.printf(Locale.ROOT, "    %-48s %-8s %s%n", p.entries().get(i).target().name(),
-                                p.entries().get(i).target().type().id(), Executor.describe(s));
+                                p.entries().get(i).target().type().id(), Executor.describe(s, job.verify().get().metrics()));
                     }
                 }
             }

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -32,7 +33,7 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--type", defaultValue = "f32", description = "f32, f16 or bf16.") String type;
     @Option(names = "--seed", defaultValue = "1") long seed;
     @Option(names = "--format", paramLabel = "ID", description = "Output format (default: from OUT's name).") String format;
-    @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: all cores).") int threads;
+    @Mixin RunOptions run;
 
     @Override
     public Integer call() throws Exception {
@@ -43,7 +44,7 @@ final class SampleCommand implements Callable<Integer> {
         var recipe = new Recipe(new Located<>(input, at), List.of(), null,
                 new Located<>(List.of(new Located<>(output, at)), at), null);
         try (Host host = Host.start(main.global, System.err)) {
-            RunFlow.run(host.session(), host.session().compile(recipe, at), false, false, threads, System.out, System.err);
+            RunFlow.run(host.session(), host.session().compile(recipe, at), run, System.out, System.err);
         }
         return 0;
     }

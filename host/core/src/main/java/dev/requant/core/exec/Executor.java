@@ -258,7 +258,7 @@ public final class Executor {
                 ErrorStats s = stats.get(o)[t];
                 if (s != null && condition.holds(s)) {
                     failing.add(outputs.get(o).path().getFileName() + ": " + outputs.get(o).entries().get(t).target()
-                            + ": " + describe(s));
+                            + ": " + describe(s, List.of(Metric.values())));
                 }
             }
         }
@@ -267,11 +267,12 @@ public final class Executor {
         }
     }
 
-    /** {@code rmse=0.0012 rel_rmse=0.031 max_abs=0.02 cosine=0.9995}. */
-    public static String describe(ErrorStats s) {
+    /** {@code rmse=0.0012 rel_rmse=0.031 ...}, the given metrics in their order. */
+    public static String describe(ErrorStats s, List<Metric> metrics) {
         StringBuilder b = new StringBuilder();
-        for (Metric m : Metric.values()) {
-            b.append(b.isEmpty() ? "" : " ").append(m.id()).append('=').append(String.format(java.util.Locale.ROOT, "%.6g", s.value(m)));
+        for (Metric m : metrics) {
+            b.append(b.isEmpty() ? "" : " ").append(m.id()).append('=')
+                    .append(String.format(java.util.Locale.ROOT, "%.6g", s.value(m)));
         }
         return b.toString();
     }
