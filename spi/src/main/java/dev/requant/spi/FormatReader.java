@@ -15,8 +15,21 @@ public interface FormatReader extends ExtensionPoint {
     /**
      * Recognises the format by content (magic bytes, header, layout), never by file name alone.
      * Must be cheap and must not throw on files of other formats: answer {@link Detection#NONE}.
+     * Readers of a layout inside another plugin's container override
+     * {@link #detect(Path, ReaderContext)} instead.
      */
-    Detection detect(Path path) throws IOException;
+    default Detection detect(Path path) throws IOException {
+        return Detection.NONE;
+    }
+
+    /**
+     * As {@link #detect(Path)}, with the host's help: a reader of a layout inside a container
+     * (GPTQ tensors in safetensors files) opens the container with the container's reader to look
+     * at its tensors and side files. The host calls this method.
+     */
+    default Detection detect(Path path, ReaderContext context) throws IOException {
+        return detect(path);
+    }
 
     /**
      * Opens the model. Tensor bytes are mapped, not read; every inconsistency is reported as a

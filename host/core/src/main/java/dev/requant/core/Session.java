@@ -128,7 +128,7 @@ public final class Session {
         for (FormatReader r : registry.readers()) {
             Detection d;
             try {
-                d = r.detect(path);
+                d = r.detect(path, readerContext());
             } catch (IOException | RuntimeException e) {
                 d = Detection.NONE;
             }
