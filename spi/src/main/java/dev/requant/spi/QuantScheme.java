@@ -53,6 +53,14 @@ public interface QuantScheme extends ExtensionPoint {
     }
 
     /**
+     * False when this scheme only reads the encoding (so far): the planner then never chooses it as
+     * an output type and {@link #encode} is never called for it.
+     */
+    default boolean canEncode(Encoding encoding) {
+        return true;
+    }
+
+    /**
      * Decodes rows {@code [firstRow, firstRow + rows)} of {@code source} into {@code dst} from
      * {@code dstOffset} on ({@code rows * rowLength} floats).
      */

@@ -47,7 +47,7 @@ final class SchemeCodec implements TypeCodec {
 
     @Override
     public boolean canEncode() {
-        return true;
+        return scheme.canEncode(encoding);
     }
 
     @Override
