@@ -19,8 +19,9 @@ import org.pf4j.Extension;
 
 /**
  * Writes safetensors: into a folder ({@code model.safetensors}, or shards and their index, plus
- * every aux file of the metadata), or to a {@code *.safetensors} file (shards then take their
- * names from it, and no aux file is written). See {@link OutputLayout} for the bytes.
+ * every aux file of the metadata, cleared of quantization settings by {@link HfFolderFiles}), or
+ * to a {@code *.safetensors} file (shards then take their names from it, and no aux file is
+ * written). See {@link OutputLayout} for the bytes.
  *
  * <p>A folder target must not hold weight or index files that this output would not replace:
  * loaders would mix them with the new weights (a stale {@code model-00003-of-00003.safetensors}
@@ -74,7 +75,7 @@ public final class SafetensorsWriter implements FormatWriter {
         String base = toFile ? name.substring(0, name.length() - CheckpointFiles.WEIGHT_SUFFIX.length()) : DEFAULT_BASE;
 
         OutputLayout layout = OutputLayout.of(base, plan, maxShardSize);
-        List<AuxFile> sideFiles = toFile ? List.of() : List.copyOf(plan.metadata().files().values());
+        List<AuxFile> sideFiles = toFile ? List.of() : HfFolderFiles.unquantized(plan.metadata().files().values());
         Set<String> ours = layout.fileNames();
         for (AuxFile aux : sideFiles) {
             if (ours.contains(aux.name())) {

@@ -190,6 +190,46 @@ class WriterTest {
     }
 
     @Test
+    void aQuantizedCheckpointsConfigLosesItsQuantizationSettings() throws IOException {
+        Path gptq = TestSupport.shared().resolve("fixtures/hf/stories260K_gptq_v1_4bit_g32_sym_act");
+        Path out = dir.resolve("plain");
+        try (ModelSource src = RealFilesTest.open(FLUXML)) {
+            Metadata meta = src.metadata().copy()
+                    .putFile(AuxFile.of(gptq.resolve("config.json")))
+                    .putFile(AuxFile.of(gptq.resolve("quantize_config.json")))
+                    .putFile(AuxFile.of(gptq.resolve("tokenizer.model")));
+            ModelSink sink = WRITER.create(out, new OutputPlan(meta, copyPlan(src).tensors(), Optional.empty()), Map.of());
+            writeAll(src, sink);
+            sink.commit();
+        }
+        assertThat(listAll(out)).containsExactly("config.json", "model.safetensors", "tokenizer.model");
+        String before = Files.readString(gptq.resolve("config.json"));
+        String after = Files.readString(out.resolve("config.json"));
+        assertThat(before).contains("\"quantization_config\"");
+        assertThat(after).doesNotContain("quantization_config").endsWith("}\n")
+                .contains("\"architectures\": [\n    \"LlamaForCausalLM\"\n  ]");
+        // the rest is as transformers writes it: the same text without the quantization_config block
+        String block = before.substring(before.indexOf("  \"quantization_config\""));
+        block = block.substring(0, block.indexOf("\n  },\n") + 6);
+        assertThat(after).isEqualTo(before.replace(block, ""));
+        assertThat(Files.readAllBytes(out.resolve("tokenizer.model")))
+                .isEqualTo(Files.readAllBytes(gptq.resolve("tokenizer.model")));
+    }
+
+    @Test
+    void aConfigWithoutQuantizationIsCopiedByteForByte() throws IOException {
+        Path hf = TestSupport.shared().resolve("fixtures/hf/stories260K-hf");
+        Path out = dir.resolve("copy");
+        try (ModelSource src = RealFilesTest.open(FLUXML)) {
+            Metadata meta = src.metadata().copy().putFile(AuxFile.of(hf.resolve("config.json")));
+            ModelSink sink = WRITER.create(out, new OutputPlan(meta, copyPlan(src).tensors(), Optional.empty()), Map.of());
+            writeAll(src, sink);
+            sink.commit();
+        }
+        assertThat(Files.readAllBytes(out.resolve("config.json"))).isEqualTo(Files.readAllBytes(hf.resolve("config.json")));
+    }
+
+    @Test
     void abortLeavesNothingBehind() throws IOException {
         Path out = dir.resolve("aborted");
         try (ModelSource src = RealFilesTest.open(FLUXML)) {
