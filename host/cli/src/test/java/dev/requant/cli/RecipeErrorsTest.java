@@ -94,7 +94,7 @@ class RecipeErrorsTest {
                 outputs: [ { path: "${out}/m.gguf" } ]
                 """);
         assertThat(preset.code()).isEqualTo(2);
-        assertThat(preset.err()).contains("r.yaml:2:21: no preset 'q9_k' in").contains("(presets: q8_0");
+        assertThat(preset.err()).contains("r.yaml:2:21: no preset 'q9_k' in").contains("(presets: iq4_nl, iq4_xs, q2_k, q3_k_l, q3_k_m, q3_k_s, q4_0, q4_k_m, q4_k_s, q5_k_m, q5_k_s, q6_k, q8_0)");
         assertRecipeError(run("""
                 input: { sample: {} }
                 outputs: [ { path: "${out}/m.gguf" } ]

@@ -2,6 +2,7 @@ package dev.requant.core.job;
 
 import dev.requant.core.exec.FailCondition;
 import dev.requant.core.exec.Metric;
+import dev.requant.core.plan.Condition;
 import dev.requant.core.plan.NameMatcher;
 import dev.requant.core.plan.Quantization;
 import dev.requant.core.plan.Rule;
@@ -178,9 +179,17 @@ public final class RecipeCompiler {
             } catch (IllegalArgumentException e) {
                 throw spec.match().error(e.getMessage());
             }
+            Optional<Condition> when = Optional.empty();
+            if (spec.when() != null) {
+                try {
+                    when = Optional.of(Condition.parse(spec.when().value()));
+                } catch (IllegalArgumentException e) {
+                    throw spec.when().error(e.getMessage());
+                }
+            }
             Optional<TensorType> type = spec.type().value().equalsIgnoreCase(KEEP) ? Optional.empty()
                     : Optional.of(type(spec.type()));
-            rules.add(new Rule(matcher, type, r.at()));
+            rules.add(new Rule(matcher, when, type, r.at()));
         }
         return rules;
     }

@@ -39,9 +39,10 @@ public final class Planner {
                               Quantization q) {
         List<PlanEntry> entries = new ArrayList<>();
         List<String> problems = new ArrayList<>();
+        TensorFacts facts = TensorFacts.of(source);
         for (SourceTensor t : source.tensors()) {
             try {
-                entries.add(planTensor(t, writer, q));
+                entries.add(planTensor(t, writer, q, facts));
             } catch (Problem p) {
                 problems.add(p.getMessage());
             }
@@ -59,9 +60,9 @@ public final class Planner {
         return i.shape().rank() >= 2 && i.name().endsWith("weight") && !i.name().contains("norm") && codecs.canDecode(t);
     }
 
-    private PlanEntry planTensor(SourceTensor t, FormatWriter writer, Quantization q) {
+    private PlanEntry planTensor(SourceTensor t, FormatWriter writer, Quantization q, TensorFacts facts) {
         TensorInfo info = t.info();
-        Optional<Rule> rule = q.rules().stream().filter(r -> r.match().matches(info.name())).findFirst();
+        Optional<Rule> rule = firstRule(q.rules(), info, facts);
         Optional<TensorType> requested;
         String why;
         if (rule.isPresent()) {
@@ -130,6 +131,19 @@ public final class Planner {
             chain.addAll(defaultFallback);
         }
         return List.copyOf(chain);
+    }
+
+    private static Optional<Rule> firstRule(List<Rule> rules, TensorInfo info, TensorFacts facts) {
+        for (Rule r : rules) {
+            try {
+                if (r.applies(info, facts)) {
+                    return Optional.of(r);
+                }
+            } catch (IllegalArgumentException e) {
+                throw new Problem(info.name() + ": " + r.describe() + ": " + e.getMessage());
+            }
+        }
+        return Optional.empty();
     }
 
     /** Why a tensor cannot be written with this type, if it cannot. */
