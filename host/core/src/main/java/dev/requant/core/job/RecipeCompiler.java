@@ -6,6 +6,7 @@ import dev.requant.core.plan.Condition;
 import dev.requant.core.plan.NameMatcher;
 import dev.requant.core.plan.Quantization;
 import dev.requant.core.plan.Rule;
+import dev.requant.core.plan.Target;
 import dev.requant.core.recipe.InputSpec;
 import dev.requant.core.recipe.Located;
 import dev.requant.core.recipe.Location;
@@ -33,6 +34,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -141,6 +144,7 @@ public final class RecipeCompiler {
     /** The quantization a section asks for, with its preset's rules after its own. */
     public Quantization quantization(Located<QuantizeSpec> located) {
         QuantizeSpec q = located.value();
+        Optional<Target> target = target(located);
         Optional<PresetSpec> preset = Optional.ofNullable(q.preset()).map(this::preset);
         List<Rule> rules = new ArrayList<>(rules(q.rules()));
         preset.ifPresent(p -> rules.addAll(rules(p.rules())));
@@ -154,7 +158,57 @@ public final class RecipeCompiler {
         Optional<String> label = preset.map(p -> p.name() != null ? p.name().value()
                 : q.preset().value().toUpperCase(Locale.ROOT))
                 .or(() -> def.map(t -> t.id().toUpperCase(Locale.ROOT)));
-        return new Quantization(List.copyOf(rules), def, Optional.ofNullable(defaultType).map(Located::at), chain, label);
+        return new Quantization(List.copyOf(rules), def, Optional.ofNullable(defaultType).map(Located::at), target,
+                chain, label);
+    }
+
+    /** Candidate types of a size target when the recipe names none: the K-quants and q8_0. */
+    private static final List<String> TARGET_TYPES = List.of("q2_k", "q3_k", "q4_k", "q5_k", "q6_k", "q8_0");
+
+    private Optional<Target> target(Located<QuantizeSpec> located) {
+        QuantizeSpec q = located.value();
+        Located<?> given = q.targetBpw() != null ? q.targetBpw() : q.targetSize();
+        if (given == null) {
+            if (q.types() != null) {
+                throw q.types().error("'types' lists the choices of target_bpw or target_size, and there is neither");
+            }
+            return Optional.empty();
+        }
+        if (q.targetBpw() != null && q.targetSize() != null) {
+            throw q.targetSize().error("give target_bpw or target_size, not both");
+        }
+        if (q.defaultType() != null || q.preset() != null) {
+            throw (q.defaultType() != null ? q.defaultType() : q.preset()).error(
+                    "a size target chooses the types itself: drop 'default' and 'preset' (rules still apply first)");
+        }
+        List<TensorType> types = new ArrayList<>();
+        if (q.types() != null) {
+            q.types().value().forEach(t -> types.add(type(t)));
+        } else {
+            for (String id : TARGET_TYPES) {
+                try {
+                    types.add(codecs.normalize(TensorType.parse(id)));
+                } catch (IllegalArgumentException notInstalled) {
+                    // a type whose plugin is missing is no choice
+                }
+            }
+        }
+        if (types.isEmpty()) {
+            throw given.error("no type to choose from: name them in 'types'");
+        }
+        if (q.targetBpw() != null) {
+            double bpw = q.targetBpw().value();
+            if (!(bpw > 0)) {
+                throw q.targetBpw().error("target_bpw must be a positive number of bits per weight");
+            }
+            return Optional.of(new Target(OptionalDouble.of(bpw), OptionalLong.empty(), types, q.targetBpw().at()));
+        }
+        try {
+            return Optional.of(new Target(OptionalDouble.empty(), OptionalLong.of(Sizes.parse(q.targetSize().value())),
+                    types, q.targetSize().at()));
+        } catch (IllegalArgumentException e) {
+            throw q.targetSize().error(e.getMessage());
+        }
     }
 
     /** A type written in a recipe, complete with its scheme's defaults. */

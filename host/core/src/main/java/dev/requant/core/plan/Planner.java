@@ -37,12 +37,17 @@ public final class Planner {
 
     public PlannedOutput plan(ModelSource source, Path path, FormatWriter writer, Map<String, String> options,
                               Quantization q) {
-        List<PlanEntry> entries = new ArrayList<>();
+        List<Optional<PlanEntry>> planned = new ArrayList<>();
+        List<SourceTensor> free = new ArrayList<>();
         List<String> problems = new ArrayList<>();
         TensorFacts facts = TensorFacts.of(source);
         for (SourceTensor t : source.tensors()) {
             try {
-                entries.add(planTensor(t, writer, q, facts));
+                Optional<PlanEntry> e = planTensor(t, writer, q, facts);
+                planned.add(e);
+                if (e.isEmpty()) {
+                    free.add(t);
+                }
             } catch (Problem p) {
                 problems.add(p.getMessage());
             }
@@ -51,7 +56,30 @@ public final class Planner {
             throw new PlanException("cannot plan " + path + " (" + writer.id() + "): " + problems.size() + " of "
                     + source.tensors().size() + " tensors cannot be written as asked", problems);
         }
-        return new PlannedOutput(path, writer, Map.copyOf(options), source.metadata().copy(), q.label(), entries);
+        List<PlanEntry> entries = new ArrayList<>();
+        if (!free.isEmpty()) {
+            long fixed = planned.stream().flatMap(Optional::stream).mapToLong(PlanEntry::byteSize).sum();
+            long values = source.tensors().stream().mapToLong(t -> t.info().shape().numel()).sum();
+            var chosen = new TargetAllocator(codecs).allocate(free, q.target().orElseThrow(), fixed, values,
+                    writer::canStore).iterator();
+            planned.forEach(e -> entries.add(e.orElseGet(chosen::next)));
+        } else {
+            planned.forEach(e -> entries.add(e.orElseThrow()));
+        }
+        Optional<String> label = q.target().isPresent() ? dominantType(entries) : q.label();
+        return new PlannedOutput(path, writer, Map.copyOf(options), source.metadata().copy(), label, entries);
+    }
+
+    /** The quantized type that holds most values: what a mixture chosen by a size target is known by. */
+    private static Optional<String> dominantType(List<PlanEntry> entries) {
+        Map<TensorType, Long> values = new java.util.HashMap<>();
+        for (PlanEntry e : entries) {
+            if (e.target().type().isQuantized()) {
+                values.merge(e.target().type(), e.target().shape().numel(), Long::sum);
+            }
+        }
+        return values.entrySet().stream().max(Map.Entry.comparingByValue())
+                .map(e -> e.getKey().id().toUpperCase(java.util.Locale.ROOT));
     }
 
     /** True for the tensors a converter quantizes by default: weight matrices, not norms. */
@@ -60,11 +88,15 @@ public final class Planner {
         return i.shape().rank() >= 2 && i.name().endsWith("weight") && !i.name().contains("norm") && codecs.canDecode(t);
     }
 
-    private PlanEntry planTensor(SourceTensor t, FormatWriter writer, Quantization q, TensorFacts facts) {
+    /** The entry of a tensor, or empty when a size target is to choose its type. */
+    private Optional<PlanEntry> planTensor(SourceTensor t, FormatWriter writer, Quantization q, TensorFacts facts) {
         TensorInfo info = t.info();
         Optional<Rule> rule = firstRule(q.rules(), info, facts);
         Optional<TensorType> requested;
         String why;
+        if (rule.isEmpty() && q.target().isPresent() && quantizable(t)) {
+            return Optional.empty();
+        }
         if (rule.isPresent()) {
             requested = rule.get().type();
             why = rule.get().describe();
@@ -76,18 +108,18 @@ public final class Planner {
             why = keptBecause(t, q);
         }
         if (requested.isEmpty()) {
-            return keep(t, writer, why);
+            return Optional.of(keep(t, writer, why));
         }
         TensorType wanted = requested.get();
         if (wanted.equals(info.type()) && t instanceof StoredTensor s && writer.canStore(wanted)) {
-            return copy(s, why);
+            return Optional.of(copy(s, why));
         }
         requireDecodable(t, wanted, why);
         List<Substitution> refused = new ArrayList<>();
         for (TensorType candidate : candidates(wanted, q)) {
             Optional<String> misfit = misfit(info.withType(candidate), writer);
             if (misfit.isEmpty()) {
-                return convert(t, candidate, why, refused);
+                return Optional.of(convert(t, candidate, why, refused));
             }
             refused.add(new Substitution(candidate, misfit.get()));
         }

@@ -33,7 +33,8 @@ class ExecutorTest {
             Fakes.f32("b.weight", i -> i % 7 - 3, 33, 6));
 
     private static Quantization to(TensorType type) {
-        return new Quantization(List.of(), Optional.of(type), Optional.empty(), Optional.empty(), Optional.empty());
+        return new Quantization(List.of(), Optional.of(type), Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.empty());
     }
 
     private Plan plan(Quantization... outputs) {

@@ -32,7 +32,7 @@ class PlannerTest {
             Fakes.f32("layers.0.bias", i -> i, 4, 8));
 
     private static Quantization quantization(List<Rule> rules, TensorType def, List<TensorType> fallback) {
-        return new Quantization(rules, Optional.ofNullable(def), Optional.of(AT), Optional.ofNullable(fallback),
+        return new Quantization(rules, Optional.ofNullable(def), Optional.of(AT), Optional.empty(), Optional.ofNullable(fallback),
                 Optional.of("HALF4"));
     }
 
