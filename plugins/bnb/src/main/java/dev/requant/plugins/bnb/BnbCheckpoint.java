@@ -99,15 +99,21 @@ final class BnbCheckpoint {
         for (var e : stateOf.entrySet()) {
             fourBit(e.getKey(), e.getValue());
         }
-        for (String name : stored.keySet()) {
-            for (String side : FOUR_BIT_SIDES) {
+        Map<String, List<String>> orphans = new LinkedHashMap<>();
+        for (String side : FOUR_BIT_SIDES) {
+            for (String name : stored.keySet()) {
                 String weight = name.substring(0, Math.max(0, name.length() - side.length() - 1));
                 if (name.endsWith("." + side) && !used.contains(name)
                         && (stored.containsKey(weight) || weight.endsWith(DOT_WEIGHT))) {
-                    throw refuse(weight, "it has " + side + " (" + name + ") but no quant_state"
-                            + " (" + weight + ".quant_state.bitsandbytes__nf4 or __fp4), so its 4-bit layout is unknown");
+                    orphans.computeIfAbsent(weight, w -> new ArrayList<>()).add(side);
                 }
             }
+        }
+        if (!orphans.isEmpty()) {
+            var e = orphans.entrySet().iterator().next();
+            throw refuse(e.getKey(), "it has " + String.join(", ", e.getValue()) + " (" + e.getKey() + "."
+                    + e.getValue().getFirst() + ", ...) but no quant_state (" + e.getKey()
+                    + ".quant_state.bitsandbytes__nf4 or __fp4), so its 4-bit layout is unknown");
         }
     }
 

@@ -64,6 +64,12 @@ record FourBitTensor(QuantState state, TensorPart weight, TensorPart absmax, Opt
                     + packedBytes + " (two 4-bit codes a byte)");
         }
         boolean nested = state.nested().isPresent();
+        Optional<TensorPart> nestedAbsmax = Parts.find(t, NESTED_ABSMAX);
+        Optional<TensorPart> nestedQuantMap = Parts.find(t, NESTED_QUANT_MAP);
+        if (!nested && (nestedAbsmax.isPresent() || nestedQuantMap.isPresent())) {
+            throw new IllegalArgumentException("it has " + (nestedAbsmax.isPresent() ? NESTED_ABSMAX : NESTED_QUANT_MAP)
+                    + ", but its quant_state has no nested_offset: is it double-quantized or not?");
+        }
         TensorPart absmax = Parts.find(t, ABSMAX).orElseThrow(() -> missing(t, ABSMAX));
         ElementType absmaxType = nested ? ElementType.U8 : ElementType.F32;
         if (absmax.spec().dtype() != absmaxType) {
@@ -73,8 +79,6 @@ record FourBitTensor(QuantState state, TensorPart weight, TensorPart absmax, Opt
         }
         checkCount(absmax, state.blocks(), state.values() + " values in blocks of " + state.blockSize());
         checkQuantMap(state.code(), Parts.find(t, QUANT_MAP).orElseThrow(() -> missing(t, QUANT_MAP)));
-        Optional<TensorPart> nestedAbsmax = Parts.find(t, NESTED_ABSMAX);
-        Optional<TensorPart> nestedQuantMap = Parts.find(t, NESTED_QUANT_MAP);
         if (nested) {
             int nestedBlock = state.nested().get().blockSize();
             TensorPart scales = nestedAbsmax.orElseThrow(() -> missing(t, NESTED_ABSMAX));
@@ -84,9 +88,6 @@ record FourBitTensor(QuantState state, TensorPart weight, TensorPart absmax, Opt
             TensorPart map = nestedQuantMap.orElseThrow(() -> missing(t, NESTED_QUANT_MAP));
             checkF32(map);
             checkCount(map, 256, "8-bit codes");
-        } else if (nestedAbsmax.isPresent() || nestedQuantMap.isPresent()) {
-            throw new IllegalArgumentException("it has " + (nestedAbsmax.isPresent() ? NESTED_ABSMAX : NESTED_QUANT_MAP)
-                    + ", but its quant_state has no nested_offset: is it double-quantized or not?");
         }
         return new FourBitTensor(state, weight, absmax, nestedAbsmax, nestedQuantMap);
     }
