@@ -123,8 +123,7 @@ final class BnbCheckpoint {
             throw refuse(weight, "its quant_state " + stateName + " names the 4-bit type '" + type
                     + "'; bitsandbytes has nf4 and fp4");
         }
-        StoredTensor packed = stored.get(weight);
-        if (packed == null) {
+        if (!stored.containsKey(weight)) {
             throw refuse(weight, "there is a quant_state (" + stateName + ") but no packed weight " + weight);
         }
         QuantState state;
