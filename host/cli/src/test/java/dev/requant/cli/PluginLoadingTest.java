@@ -79,8 +79,10 @@ class PluginLoadingTest {
             assertThat(host.registry().reader("gguf")).isPresent();
             assertThat(host.registry().writer("safetensors")).isPresent();
             assertThat(host.registry().scheme("q8_0")).isPresent();
+            assertThat(host.registry().reader("bnb")).isPresent();
+            assertThat(host.registry().scheme("bnb_nf4")).isPresent();
             assertThat(host.registry().plugins()).extracting(p -> p.id())
-                    .containsExactlyInAnyOrder("gguf", "safetensors", "ggml-quants");
+                    .containsExactlyInAnyOrder("gguf", "safetensors", "ggml-quants", "bnb");
         }
     }
 

@@ -1,5 +1,8 @@
 package dev.requant.kernels;
 
+import dev.requant.kernels.bnb.BnbKernels;
+import dev.requant.kernels.bnb.ScalarBnbKernels;
+import dev.requant.kernels.bnb.VectorBnbKernels;
 import dev.requant.kernels.ggml.BlockCodec;
 import dev.requant.kernels.ggml.GgmlCodecs;
 import dev.requant.kernels.ggml.GgmlType;
@@ -24,6 +27,11 @@ public final class Kernels {
 
     public static ElementKernels elements() {
         return VECTOR ? VectorElementKernels.INSTANCE : ScalarElementKernels.INSTANCE;
+    }
+
+    /** bitsandbytes dequantization: NF4/FP4 lookups, double-quantized scales, LLM.int8 rows. */
+    public static BnbKernels bnb() {
+        return VECTOR ? VectorBnbKernels.INSTANCE : ScalarBnbKernels.INSTANCE;
     }
 
     /** The codec of a ggml block type, when requant implements it. */
