@@ -144,7 +144,10 @@ class BnbConversionTest {
                 }
             }
         }
-        assertThat(Files.readString(out.resolve("config.json"))).contains("\"model_type\"");
+        assertThat(Files.readString(out.resolve("config.json"))).contains("\"model_type\"")
+                .doesNotContain("quantization_config");
+        Cli.Result again = Cli.run("inspect", out.toString());
+        assertThat(again.out()).as("no longer a bnb checkpoint").startsWith(out + ": safetensors, ");
     }
 
     @Test
