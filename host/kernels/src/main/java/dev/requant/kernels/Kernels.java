@@ -3,6 +3,9 @@ package dev.requant.kernels;
 import dev.requant.kernels.ggml.BlockCodec;
 import dev.requant.kernels.ggml.GgmlCodecs;
 import dev.requant.kernels.ggml.GgmlType;
+import dev.requant.kernels.intpack.IntPackKernels;
+import dev.requant.kernels.intpack.ScalarIntPackKernels;
+import dev.requant.kernels.intpack.VectorIntPackKernels;
 import java.util.Optional;
 
 /**
@@ -24,6 +27,11 @@ public final class Kernels {
 
     public static ElementKernels elements() {
         return VECTOR ? VectorElementKernels.INSTANCE : ScalarElementKernels.INSTANCE;
+    }
+
+    /** Unpacking and dequantization of integer codes packed in 32-bit words (GPTQ, AWQ, ...). */
+    public static IntPackKernels intPack() {
+        return VECTOR ? VectorIntPackKernels.INSTANCE : ScalarIntPackKernels.INSTANCE;
     }
 
     /** The codec of a ggml block type, when requant implements it. */
