@@ -18,7 +18,7 @@ import java.util.regex.PatternSyntaxException;
  * safetensors header. Settings a source leaves out are empty and come from the tensors.
  *
  * @param source    where the settings come from, for messages
- * @param method    {@code quant_method}, lower case ({@code gptq}, {@code awq}, ...)
+ * @param method    {@code quant_method}, lower case ({@code gptq}, {@code awq}, ...); empty when unknown
  * @param format    {@code checkpoint_format} (or GPTQModel's {@code format}): {@code gptq},
  *                  {@code gptq_v2}, {@code marlin}, ...
  * @param packDtype GPTQModel's {@code pack_dtype}; only {@code int32} is read
@@ -61,12 +61,14 @@ record GptqConfig(String source, String method, String format, Settings settings
         Optional<Map<String, Object>> config = json(metadata, CONFIG_JSON)
                 .flatMap(c -> Json.object(c, "quantization_config"));
         if (config.isPresent()) {
-            return Optional.of(of(CONFIG_JSON + " quantization_config", config.get()));
+            return Optional.of(of(CONFIG_JSON + " quantization_config", config.get(), ""));
         }
         for (String name : List.of(QUANTIZE_CONFIG_JSON, QUANT_CONFIG_JSON)) {
             Optional<Map<String, Object>> side = json(metadata, name);
             if (side.isPresent()) {
-                return Optional.of(of(name, side.get()));
+                // older side files name no method: AutoAWQ's carry its own keys, AutoGPTQ's do not
+                Map<String, Object> o = side.get();
+                return Optional.of(of(name, o, o.containsKey("w_bit") || o.containsKey("version") ? "awq" : "gptq"));
             }
         }
         return fromHeader(metadata);
@@ -84,10 +86,9 @@ record GptqConfig(String source, String method, String format, Settings settings
         }
     }
 
-    private static GptqConfig of(String source, Map<String, Object> o) {
-        String method = Json.string(o, "quant_method").map(GptqConfig::lower)
-                // older side files name no method: AutoAWQ's carry its own keys, AutoGPTQ's do not
-                .orElse(o.containsKey("w_bit") || o.containsKey("version") ? "awq" : "gptq");
+    /** @param impliedMethod the method when the settings name none ({@code ""}: unknown) */
+    private static GptqConfig of(String source, Map<String, Object> o, String impliedMethod) {
+        String method = Json.string(o, "quant_method").map(GptqConfig::lower).orElse(impliedMethod);
         String format = Json.string(o, "checkpoint_format").or(() -> Json.string(o, "format")).map(GptqConfig::lower)
                 .orElse(Json.bool(o, "is_marlin_format").orElse(false) ? "marlin" : "gptq");
         String packDtype = Json.string(o, "pack_dtype").map(GptqConfig::lower).orElse("int32");

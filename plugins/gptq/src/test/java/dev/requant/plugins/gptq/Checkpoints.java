@@ -174,7 +174,7 @@ final class Checkpoints {
             for (Path p : files.filter(p -> p.getFileName().toString().endsWith(".json")
                     && !p.getFileName().toString().equals("manifest.json")
                     && !p.getFileName().toString().endsWith(".index.json")).toList()) {
-                Files.copy(p, dir.resolve(p.getFileName()));
+                Files.copy(p, dir.resolve(p.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             }
         }
     }
