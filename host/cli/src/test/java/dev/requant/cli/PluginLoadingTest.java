@@ -80,7 +80,7 @@ class PluginLoadingTest {
             assertThat(host.registry().writer("safetensors")).isPresent();
             assertThat(host.registry().scheme("q8_0")).isPresent();
             assertThat(host.registry().plugins()).extracting(p -> p.id())
-                    .containsExactlyInAnyOrder("gguf", "safetensors", "ggml-quants");
+                    .containsExactlyInAnyOrder("gguf", "safetensors", "ggml-quants", "gptq", "awq", "compressed-tensors");
         }
     }
 
