@@ -49,20 +49,6 @@ final class Checkpoints {
         Tensor withShape(long... newShape) {
             return new Tensor(name, dtype, newShape, data);
         }
-
-        Tensor withName(String newName) {
-            return new Tensor(newName, dtype, shape, data);
-        }
-
-        int intAt(long i) {
-            return ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN).getInt(Math.toIntExact(4 * i));
-        }
-
-        Tensor withInt(long i, int value) {
-            byte[] copy = data.clone();
-            ByteBuffer.wrap(copy).order(ByteOrder.LITTLE_ENDIAN).putInt(Math.toIntExact(4 * i), value);
-            return withData(copy);
-        }
     }
 
     private Checkpoints() {

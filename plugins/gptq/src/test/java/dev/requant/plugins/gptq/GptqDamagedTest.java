@@ -7,7 +7,6 @@ import dev.requant.plugins.gptq.Checkpoints.Tensor;
 import dev.requant.spi.BadInputException;
 import dev.requant.spi.ElementType;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -147,7 +146,7 @@ class GptqDamagedTest {
     void aNeuralCompressorExportIsLeftToTheIntelReader() throws IOException {
         Path inc = Checkpoints.fixture("inc_optimum_4bit_g32_sym");
         assertThatThrownBy(() -> new GptqReader().open(inc, Checkpoints.CONTEXT))
-                .isInstanceOf(BadInputException.class).hasMessageContaining("neural-compressor export");
-        Files.writeString(dir.resolve("x"), new String(new byte[0], StandardCharsets.UTF_8));
+                .isInstanceOf(BadInputException.class).hasMessageContaining("neural-compressor export")
+                .hasMessageContaining("Intel reader");
     }
 }
