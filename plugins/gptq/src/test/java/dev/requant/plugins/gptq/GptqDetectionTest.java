@@ -9,6 +9,7 @@ import dev.requant.spi.SourceTensor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -57,6 +58,34 @@ class GptqDetectionTest {
         Path fixture = Checkpoints.fixture("hf/stories260K_gptq_v1_4bit_g32_sym_act");
         Path lone = Files.copy(fixture.resolve("model.safetensors"), dir.resolve("model.safetensors"));
         assertThat(assertExact(lone, fixture)).containsEntry("sym", "true");
+    }
+
+    @Test
+    void shardsWithALayersPartsInDifferentFiles() throws IOException {
+        Path fixture = Checkpoints.fixture("gptq_v2_8bit_g128_asym_act");
+        List<Checkpoints.Tensor> all = Checkpoints.stored(fixture);
+        // the g_idx and scales of every layer in one shard, qweight and qzeros (and the rest) in the other
+        List<Checkpoints.Tensor> first = all.stream().filter(t -> t.name().endsWith("g_idx")
+                || t.name().endsWith("scales")).toList();
+        List<Checkpoints.Tensor> second = all.stream().filter(t -> !first.contains(t)).toList();
+        Checkpoints.copySideFiles(fixture, dir);
+        Checkpoints.write(dir.resolve("model-00001-of-00002.safetensors"), first);
+        Checkpoints.write(dir.resolve("model-00002-of-00002.safetensors"), second);
+        StringBuilder index = new StringBuilder("{\"metadata\": {}, \"weight_map\": {");
+        for (Checkpoints.Tensor t : all) {
+            index.append(index.charAt(index.length() - 1) == '{' ? "" : ", ").append('"').append(t.name())
+                    .append("\": \"model-0000").append(first.contains(t) ? 1 : 2).append("-of-00002.safetensors\"");
+        }
+        Files.writeString(dir.resolve("model.safetensors.index.json"), index.append("}}"));
+        assertThat(READER.detect(dir, Checkpoints.CONTEXT)).isEqualTo(Detection.LAYOUT);
+        Map<String, float[]> expected = Checkpoints.expected(fixture);
+        try (ModelSource m = READER.open(dir, Checkpoints.CONTEXT)) {
+            assertThat(m.tensors()).hasSize(expected.size());
+            for (SourceTensor t : m.tensors()) {
+                assertThat(Checkpoints.firstDifference(expected.get(t.name()), Checkpoints.decode(t, SCHEME, 9)))
+                        .as(t.name()).isEqualTo(-1);
+            }
+        }
     }
 
     /** Decodes the down_proj of layer 0 and returns its encoding's parameters. */
