@@ -7,6 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Every recipe in examples/ runs as its comment says. */
 class ExamplesTest {
@@ -36,6 +38,17 @@ class ExamplesTest {
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(dir.resolve("stories-Q8_0.gguf")).exists();
         assertThat(dir.resolve("stories-Q4_0.gguf")).exists();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"gptq_v2_4bit_g64_asym", "awq_gemm_g32", "ct_w4_g32_asym_f16_sharded"})
+    void gptqToGgufQ4_0ReadsAwqAndCompressedTensorsToo(String fixture) {
+        Path out = dir.resolve(fixture + ".gguf");
+        Cli.Result r = Cli.run("run", EXAMPLES.resolve("recipes/gptq-to-gguf-q4_0.yaml").toString(),
+                "--set", "in=" + Cli.SHARED.resolve("fixtures").resolve(fixture), "--set", "out=" + out);
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("wrote " + out + " (gguf, Q4_0)");
+        assertThat(out).exists();
     }
 
     @Test

@@ -38,7 +38,8 @@ class RecipeErrorsTest {
         assertRecipeError(run("""
                 input: { path: x.gguf, format: ggml }
                 outputs: [ { path: "${out}/m.gguf" } ]
-                """), "1:32", "no plugin provides the reader 'ggml' (available: bnb, gguf, safetensors)");
+                """), "1:32", "no plugin provides the reader 'ggml' (available: "
+                + String.join(", ", Cli.shippedReaders().stream().sorted().toList()) + ")");
         assertRecipeError(run("""
                 input: { path: x.gguf }
                 transforms: [ hf-to-gguf ]

@@ -6,6 +6,9 @@ import dev.requant.kernels.bnb.VectorBnbKernels;
 import dev.requant.kernels.ggml.BlockCodec;
 import dev.requant.kernels.ggml.GgmlCodecs;
 import dev.requant.kernels.ggml.GgmlType;
+import dev.requant.kernels.intpack.IntPackKernels;
+import dev.requant.kernels.intpack.ScalarIntPackKernels;
+import dev.requant.kernels.intpack.VectorIntPackKernels;
 import java.util.Optional;
 
 /**
@@ -32,6 +35,11 @@ public final class Kernels {
     /** bitsandbytes dequantization: NF4/FP4 lookups, double-quantized scales, LLM.int8 rows. */
     public static BnbKernels bnb() {
         return VECTOR ? VectorBnbKernels.INSTANCE : ScalarBnbKernels.INSTANCE;
+    }
+
+    /** Unpacking and dequantization of integer codes packed in 32-bit words (GPTQ, AWQ, ...). */
+    public static IntPackKernels intPack() {
+        return VECTOR ? VectorIntPackKernels.INSTANCE : ScalarIntPackKernels.INSTANCE;
     }
 
     /** The codec of a ggml block type, when requant implements it. */
