@@ -1,5 +1,8 @@
 package dev.requant.kernels;
 
+import dev.requant.kernels.affine.AffineKernels;
+import dev.requant.kernels.affine.ScalarAffineKernels;
+import dev.requant.kernels.affine.VectorAffineKernels;
 import dev.requant.kernels.ggml.BlockCodec;
 import dev.requant.kernels.ggml.GgmlCodecs;
 import dev.requant.kernels.ggml.GgmlType;
@@ -24,6 +27,11 @@ public final class Kernels {
 
     public static ElementKernels elements() {
         return VECTOR ? VectorElementKernels.INSTANCE : ScalarElementKernels.INSTANCE;
+    }
+
+    /** Packed integer codes and the group-wise affine maps of MLX, neural-compressor and GPTQ-style layouts. */
+    public static AffineKernels affine() {
+        return VECTOR ? VectorAffineKernels.INSTANCE : ScalarAffineKernels.INSTANCE;
     }
 
     /** The codec of a ggml block type, when requant implements it. */
