@@ -151,13 +151,13 @@ record IncModule(String prefix, StoredTensor qweight, StoredTensor scales, Store
         if (!optimum && s.sym()) {
             if (qzeros != null) {
                 throw problem(file, "has qzeros " + shape(qzeros) + ", but " + s
-                        + " says symmetric, which neural-compressor stores without zero points");
+                        + " is symmetric, which neural-compressor stores without zero points");
             }
             return;
         }
         if (qzeros == null) {
-            throw problem(file, "has no qzeros: " + (optimum ? "the GPTQ-compatible export always stores zero points"
-                    : s + " says asymmetric, which needs them"));
+            throw problem(file, "has no qzeros" + (optimum ? ": the GPTQ-compatible export always stores zero points"
+                    : ", but " + s + " is asymmetric, which needs them"));
         }
         Shape expected;
         if (optimum) {
@@ -168,9 +168,9 @@ record IncModule(String prefix, StoredTensor qweight, StoredTensor scales, Store
             expected = Shape.of(IncEncoding.ceil(out, n), groups);
         }
         if (qzeros.info().type() != word || !qzeros.info().shape().equals(expected)) {
-            throw problem(file, "its qzeros are " + qzeros.info().type().id() + " " + shape(qzeros) + ", but "
-                    + groups + " groups of " + out + " outputs with " + s.bits() + "-bit zero points, " + n + " per "
-                    + word.id() + ", take " + word.id() + " " + expected);
+            throw problem(file, "its qzeros are " + qzeros.info().type().id() + " " + shape(qzeros) + ", but zero points"
+                    + " for " + groups + " group(s) of " + out + " outputs at " + s.bits() + " bits, " + n + " per "
+                    + word.id() + ", take " + word.id() + " " + expected + " (" + s + ")");
         }
     }
 

@@ -17,6 +17,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -96,7 +97,7 @@ final class Checkpoints {
             for (Path p : s.filter(Files::isRegularFile).toList()) {
                 String n = p.getFileName().toString();
                 if (!n.equals("expected.safetensors") && !n.equals("manifest.json")) {
-                    Files.copy(p, dir.resolve(n));
+                    Files.copy(p, dir.resolve(n), StandardCopyOption.REPLACE_EXISTING);
                 }
             }
         }
