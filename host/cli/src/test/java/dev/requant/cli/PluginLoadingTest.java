@@ -79,8 +79,12 @@ class PluginLoadingTest {
             assertThat(host.registry().reader("gguf")).isPresent();
             assertThat(host.registry().writer("safetensors")).isPresent();
             assertThat(host.registry().scheme("q8_0")).isPresent();
+            assertThat(host.registry().reader("mlx")).isPresent();
+            assertThat(host.registry().scheme("mlx")).isPresent();
+            assertThat(host.registry().reader("intel")).isPresent();
+            assertThat(host.registry().scheme("inc")).isPresent();
             assertThat(host.registry().plugins()).extracting(p -> p.id())
-                    .containsExactlyInAnyOrder("gguf", "safetensors", "ggml-quants");
+                    .containsExactlyInAnyOrder("gguf", "safetensors", "ggml-quants", "mlx", "intel");
         }
     }
 

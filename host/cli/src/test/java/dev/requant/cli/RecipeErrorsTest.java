@@ -38,7 +38,7 @@ class RecipeErrorsTest {
         assertRecipeError(run("""
                 input: { path: x.gguf, format: ggml }
                 outputs: [ { path: "${out}/m.gguf" } ]
-                """), "1:32", "no plugin provides the reader 'ggml' (available: gguf, safetensors)");
+                """), "1:32", "no plugin provides the reader 'ggml' (available: gguf, intel, mlx, safetensors)");
         assertRecipeError(run("""
                 input: { path: x.gguf }
                 transforms: [ hf-to-gguf ]
