@@ -54,6 +54,10 @@ class AffineEquivalenceTest {
         MemorySegment src = MemorySegment.ofArray(data);
         for (int round = 0; round < ROUNDS; round++) {
             for (int wordBytes : new int[] {1, 2, 4, 8}) {
+                if (round > 0 && wordBytes != 4 && 8 * wordBytes % bits != 0) {
+                    // no vector path for these: the scalar code on both sides, once is enough
+                    continue;
+                }
                 int perWord = 8 * wordBytes / bits;
                 for (int count : COUNTS) {
                     long bytes = (long) (count + perWord - 1) / perWord * wordBytes;
@@ -78,9 +82,10 @@ class AffineEquivalenceTest {
         byte[] data = random(20 + bits, 8192);
         MemorySegment src = MemorySegment.ofArray(data);
         for (int round = 0; round < ROUNDS; round++) {
-            for (int wordBytes : new int[] {1, 2, 4, 8}) {
+            // only int32 words have a vector path: the other widths share the scalar code, once is enough
+            for (int wordBytes : round == 0 ? new int[] {1, 2, 4, 8} : new int[] {4}) {
                 int top = 8 * wordBytes - bits;
-                for (int shift : new int[] {0, Math.min(1, top), top / 2, top}) {
+                for (int shift : new int[] {0, top / 2, top}) {
                     for (int count : COUNTS) {
                         for (long offset : new long[] {0, 1, data.length - (long) count * wordBytes}) {
                             for (boolean signed : new boolean[] {false, true}) {
