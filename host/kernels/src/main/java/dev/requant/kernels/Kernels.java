@@ -1,5 +1,8 @@
 package dev.requant.kernels;
 
+import dev.requant.kernels.affine.AffineKernels;
+import dev.requant.kernels.affine.ScalarAffineKernels;
+import dev.requant.kernels.affine.VectorAffineKernels;
 import dev.requant.kernels.bnb.BnbKernels;
 import dev.requant.kernels.bnb.ScalarBnbKernels;
 import dev.requant.kernels.bnb.VectorBnbKernels;
@@ -40,6 +43,11 @@ public final class Kernels {
     /** Unpacking and dequantization of integer codes packed in 32-bit words (GPTQ, AWQ, ...). */
     public static IntPackKernels intPack() {
         return VECTOR ? VectorIntPackKernels.INSTANCE : ScalarIntPackKernels.INSTANCE;
+    }
+
+    /** Packed integer codes and the group-wise affine maps of MLX, neural-compressor and GPTQ-style layouts. */
+    public static AffineKernels affine() {
+        return VECTOR ? VectorAffineKernels.INSTANCE : ScalarAffineKernels.INSTANCE;
     }
 
     /** The codec of a ggml block type, when requant implements it. */
