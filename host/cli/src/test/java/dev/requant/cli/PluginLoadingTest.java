@@ -79,8 +79,10 @@ class PluginLoadingTest {
             assertThat(host.registry().reader("gguf")).isPresent();
             assertThat(host.registry().writer("safetensors")).isPresent();
             assertThat(host.registry().scheme("q8_0")).isPresent();
+            assertThat(host.registry().transform("hf-to-gguf")).isPresent();
+            assertThat(host.registry().transform("gguf-to-hf")).isPresent();
             assertThat(host.registry().plugins()).extracting(p -> p.id())
-                    .containsExactlyInAnyOrder("gguf", "safetensors", "ggml-quants");
+                    .containsExactlyInAnyOrder("gguf", "safetensors", "ggml-quants", "hf-llama");
         }
     }
 

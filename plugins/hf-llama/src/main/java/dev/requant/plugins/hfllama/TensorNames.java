@@ -71,16 +71,6 @@ final class TensorNames {
                 .map(p -> (toGguf ? p.gguf() : p.hf()) + "." + m.group(2));
     }
 
-    /** The layer of a name in either convention, or -1. */
-    static int layer(String name) {
-        Matcher hf = HF.matcher(name);
-        if (hf.matches()) {
-            return Integer.parseInt(hf.group(1));
-        }
-        Matcher gguf = GGUF.matcher(name);
-        return gguf.matches() ? Integer.parseInt(gguf.group(1)) : -1;
-    }
-
     /** The projection a name in either convention is (q or k), for the RoPE permutation; else empty. */
     static Optional<Character> ropeProjection(String name) {
         for (String q : List.of(".self_attn.q_proj.", ".attn_q.")) {
