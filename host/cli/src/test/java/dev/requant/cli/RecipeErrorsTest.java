@@ -41,9 +41,9 @@ class RecipeErrorsTest {
                 """), "1:32", "no plugin provides the reader 'ggml' (available: gguf, safetensors)");
         assertRecipeError(run("""
                 input: { path: x.gguf }
-                transforms: [ hf-to-gguf ]
+                transforms: [ hf-to-llama ]
                 outputs: [ { path: "${out}/m.gguf" } ]
-                """), "2:15", "no plugin provides the transform 'hf-to-gguf' (none is installed)");
+                """), "2:15", "no plugin provides the transform 'hf-to-llama' (available: gguf-to-hf, hf-to-gguf)");
     }
 
     @Test
