@@ -24,7 +24,8 @@ import tools.jackson.databind.json.JsonMapper;
  * tokens of stories260K.gguf, and so must stories260K.gguf after a trip through Hugging Face
  * layout; the bnb NF4 and GPTQ versions of the same model must write its story; MiniCPM's
  * tokenizer.json, converted, must split text (Chinese included) into the ids the Hugging Face
- * tokenizer's own rules give ({@link HfBpeReference}).
+ * tokenizer's own rules give ({@link HfBpeReference}), and so must a byte-level BPE in Llama 3's
+ * form, which becomes llama.cpp's {@code llama-bpe} ({@link ByteLevelBpeReference}).
  */
 class HfLlamaCppIT {
     private static final Path FIXTURES = Cli.SHARED.resolve("fixtures/hf");
@@ -51,11 +52,20 @@ class HfLlamaCppIT {
             "aaaaaaaaaaaaaaaaaaaa bbbbbbbbbbbbbbb", "MiniCPM 是一个端侧大模型", "  two  spaces\tand a tab",
             "naïve café, 1999 🦙 llamas");
 
+    /** Texts for the byte-level (Llama 3 style) tokenizer: contractions, digits in threes, spaces, UTF-8. */
+    private static final List<String> BYTE_LEVEL_TEXTS = List.of("The cat sat on the mat.",
+            "the morning and the cat sat", "Singing 123456 cats!!", "  spaces\n\nnew lines",
+            "naïve café 日本語 🦙", "I'm sure you've seen THE cat's mat");
+    private static final ByteLevelBpeReference BYTE_LEVEL = new ByteLevelBpeReference(List.of("The", " the", " cat",
+            " sat", " on", " mat", " morning", " and", "ing", "123", " spaces", "'s"));
+
     @TempDir
     static Path dir;
 
     private static final Map<String, JsonNode> results = new LinkedHashMap<>();
     private static JsonNode tokenized;
+    private static JsonNode byteLevelTokenized;
+    private static Cli.Result byteLevelInspect;
 
     /**
      * What the bnb and GPTQ runs read: for now the fixtures' dequantized weights, expected.safetensors
@@ -82,10 +92,13 @@ class HfLlamaCppIT {
             models.put(fixture + " q4_0", convert(input(fixture), fixture + "-q4_0.gguf", "--type", "q4_0"));
         }
         models.put("minicpm", convert(miniCpm(), "minicpm.gguf"));
+        models.put("byte-level bpe", convert(byteLevel(), "byte-level.gguf"));
+        byteLevelInspect = Cli.run("inspect", models.get("byte-level bpe").toString());
 
         List<Map<String, Object>> runs = new ArrayList<>();
         models.forEach((label, model) -> runs.add(Map.of("model", model.toString(), "logits", true)));
         runs.add(Map.of("model", models.get("minicpm").toString(), "texts", TEXTS));
+        runs.add(Map.of("model", models.get("byte-level bpe").toString(), "texts", BYTE_LEVEL_TEXTS));
         String spec = JsonMapper.builder().build().writeValueAsString(Map.of("prompt", PROMPT, "count", COUNT, "runs", runs));
         long start = System.nanoTime();
         JsonNode out = NodeTools.run("generate.mjs", List.of(spec));
@@ -97,6 +110,7 @@ class HfLlamaCppIT {
             results.put(labels.get(i), out.get("results").get(i));
         }
         tokenized = out.get("results").get(labels.size());
+        byteLevelTokenized = out.get("results").get(labels.size() + 1);
         results.forEach((label, r) -> System.out.println("  " + describe(label, r)));
     }
 
@@ -140,6 +154,17 @@ class HfLlamaCppIT {
         return folder;
     }
 
+    /** A llama with a small byte-level BPE tokenizer in Llama 3's form (see {@link ByteLevelBpeReference}). */
+    private static Path byteLevel() throws IOException {
+        Path folder = dir.resolve("byte-level");
+        Cli.Result s = Cli.run("sample", folder.toString(), "--layers", "1", "--hidden", "64", "--intermediate", "128",
+                "--heads", "2", "--kv-heads", "2", "--vocab", Integer.toString(BYTE_LEVEL.size()), "--type", "f16");
+        assertThat(s.code()).as(s.err()).isZero();
+        Files.writeString(folder.resolve("tokenizer.json"), BYTE_LEVEL.tokenizerJson());
+        Files.writeString(folder.resolve("tokenizer_config.json"), ByteLevelBpeReference.tokenizerConfigJson());
+        return folder;
+    }
+
     private static String describe(String label, JsonNode r) {
         if (r.has("error")) {
             return String.format(Locale.ROOT, "%-50s refused: %s", label, r.get("error").asString());
@@ -157,7 +182,7 @@ class HfLlamaCppIT {
     /** What a run is compared with: stories260K.gguf, or the fixture's expected weights at F32. */
     private static String reference(String label) {
         return QUANTIZED.stream().filter(label::startsWith).findFirst().map(f -> f + " expected f32")
-                .orElse(label.startsWith("minicpm") ? label : "stories f32");
+                .orElse(label.startsWith("minicpm") || label.startsWith("byte-level") ? label : "stories f32");
     }
 
     private static JsonNode generated(String label) {
@@ -256,5 +281,18 @@ class HfLlamaCppIT {
     @Test
     void theMiniCpmShapedModelLoadsAndGenerates() {
         assertThat(tokens(generated("minicpm"))).isNotEmpty();
+    }
+
+    @Test
+    void aByteLevelTokenizerBecomesLlamaCppsLlama3PreTokenizerAndSplitsTextAsItsRulesDo() {
+        assertThat(byteLevelInspect.out()).contains("tokenizer.ggml.model = gpt2").contains("tokenizer.ggml.pre = llama-bpe");
+        assertThat(byteLevelTokenized.has("error")).as(byteLevelTokenized.path("error").asString()).isFalse();
+        for (int i = 0; i < BYTE_LEVEL_TEXTS.size(); i++) {
+            List<Integer> llamaCpp = byteLevelTokenized.get("tokenized").get(i).values().stream()
+                    .map(JsonNode::asInt).toList();
+            System.out.println("  byte-level bpe tokenizes \"" + BYTE_LEVEL_TEXTS.get(i).replace("\n", "\\n") + "\" as " + llamaCpp);
+            assertThat(llamaCpp).as(BYTE_LEVEL_TEXTS.get(i)).isEqualTo(BYTE_LEVEL.encode(BYTE_LEVEL_TEXTS.get(i)));
+        }
+        assertThat(tokens(generated("byte-level bpe"))).isNotEmpty();
     }
 }
