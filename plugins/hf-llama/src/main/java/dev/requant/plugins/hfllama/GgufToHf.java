@@ -29,6 +29,8 @@ import org.pf4j.Extension;
 public final class GgufToHf implements TensorTransform {
     static final String ID = "gguf-to-hf";
     private static final String SAFETENSORS_WRITER = "safetensors";
+    private static final Map<ElementType, String> TORCH_DTYPES = Map.of(ElementType.F32, "float32",
+            ElementType.F16, "float16", ElementType.BF16, "bfloat16");
 
     @Override
     public String id() {
@@ -68,12 +70,7 @@ public final class GgufToHf implements TensorTransform {
         Optional<GgufVocab> vocab = GgufVocab.from(m);
         boolean tied = source.tensors().stream().noneMatch(t -> t.name().equals(TensorNames.OUTPUT));
         boolean bias = source.tensors().stream().anyMatch(t -> t.name().endsWith(".attn_q.bias"));
-        Optional<String> dtype = switch (embed.info().type()) {
-            case ElementType e when e == ElementType.F32 -> Optional.of("float32");
-            case ElementType e when e == ElementType.F16 -> Optional.of("float16");
-            case ElementType e when e == ElementType.BF16 -> Optional.of("bfloat16");
-            default -> Optional.empty();
-        };
+        Optional<String> dtype = Optional.ofNullable(TORCH_DTYPES.get(embed.info().type()));
         Map<String, Long> ids = vocab.map(GgufVocab::specialIds).orElse(Map.of());
 
         Metadata out = new Metadata();
