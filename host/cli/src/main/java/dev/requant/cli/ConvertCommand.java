@@ -72,7 +72,8 @@ final class ConvertCommand implements Callable<Integer> {
         var quantize = type == null && preset == null && fallback == null ? null
                 : at(new QuantizeSpec(at(preset, "--preset"), at(type, "--type"), List.of(), fallback), "--type");
         var verifySpec = verify ? at(new dev.requant.core.recipe.VerifySpec(List.of(), null), "--verify") : null;
-        return new Recipe(at(input, "IN"), List.of(), quantize, at(List.of(at(output, "OUT")), "OUT"), verifySpec);
+        // no transforms named: those that apply by themselves (hf-to-gguf for a Hugging Face llama to GGUF) do
+        return new Recipe(at(input, "IN"), null, quantize, at(List.of(at(output, "OUT")), "OUT"), verifySpec);
     }
 
     private static <T> Located<T> at(T value, String option) {

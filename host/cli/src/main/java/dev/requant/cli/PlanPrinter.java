@@ -9,6 +9,9 @@ final class PlanPrinter {
     }
 
     static void print(PlanReport report, PrintStream out) {
+        for (PlanReport.Transform t : report.transforms()) {
+            out.println(t.line());
+        }
         for (PlanReport.Output o : report.outputs()) {
             out.println("output " + o.path() + " (" + o.format()
                     + (o.quantization() != null ? ", " + o.quantization() : "") + ")");

@@ -9,7 +9,14 @@ import dev.requant.spi.StoredTensor;
 import java.util.List;
 
 /** A plan as {@code requant plan} shows it, in text or JSON. */
-record PlanReport(List<Output> outputs) {
+record PlanReport(List<Transform> transforms, List<Output> outputs) {
+
+    record Transform(String id, boolean automatic, String description) {
+        /** One line for plans and run summaries. */
+        String line() {
+            return "transform " + id + (automatic ? " (applied automatically: " + description + ")" : "");
+        }
+    }
 
     record Output(String path, String format, String quantization, List<Tensor> tensors, Totals totals) {
     }
@@ -23,7 +30,9 @@ record PlanReport(List<Output> outputs) {
     }
 
     static PlanReport of(Plan plan) {
-        return new PlanReport(plan.outputs().stream().map(PlanReport::output).toList());
+        return new PlanReport(plan.transforms().stream()
+                .map(t -> new Transform(t.transform().id(), t.automatic(), t.transform().description())).toList(),
+                plan.outputs().stream().map(PlanReport::output).toList());
     }
 
     private static Output output(PlannedOutput o) {

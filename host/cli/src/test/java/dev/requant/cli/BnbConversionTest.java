@@ -93,8 +93,7 @@ class BnbConversionTest {
     @Test
     void nf4ToGgufQ8_0IsGgmlsQ8_0OfTheExpectedValues() throws IOException {
         Path out = dir.resolve("m-Q8_0.gguf");
-        Cli.Result r = Cli.run("run", RECIPES.resolve("bnb-nf4-to-gguf-q8_0.yaml").toString(), "--set", "in=" + NF4,
-                "--set", "out=" + out);
+        Cli.Result r = Cli.run("convert", NF4.toString(), out.toString(), "--type", "q8_0");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("wrote " + out + " (gguf, Q8_0): 21 tensors");
         Map<String, float[]> expected = expected(NF4);

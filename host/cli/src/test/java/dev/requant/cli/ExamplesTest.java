@@ -40,17 +40,6 @@ class ExamplesTest {
         assertThat(dir.resolve("stories-Q4_0.gguf")).exists();
     }
 
-    @ParameterizedTest
-    @ValueSource(strings = {"gptq_v2_4bit_g64_asym", "awq_gemm_g32", "ct_w4_g32_asym_f16_sharded"})
-    void gptqToGgufQ4_0ReadsAwqAndCompressedTensorsToo(String fixture) {
-        Path out = dir.resolve(fixture + ".gguf");
-        Cli.Result r = Cli.run("run", EXAMPLES.resolve("recipes/gptq-to-gguf-q4_0.yaml").toString(),
-                "--set", "in=" + Cli.SHARED.resolve("fixtures").resolve(fixture), "--set", "out=" + out);
-        assertThat(r.code()).as(r.err()).isZero();
-        assertThat(r.out()).contains("wrote " + out + " (gguf, Q4_0)");
-        assertThat(out).exists();
-    }
-
     @Test
     void safetensorsToGgufAndBack() throws IOException {
         Path hf = dir.resolve("hf");
@@ -65,5 +54,27 @@ class ExamplesTest {
         // GGUF has no place for config.json: the way back brings the weights only
         assertThat(Files.list(dir.resolve("f16")).map(p -> p.getFileName().toString()).sorted().toList())
                 .containsExactly("model.safetensors");
+    }
+
+    @Test
+    void huggingFaceToGgufAndBack() throws IOException {
+        Path gguf = dir.resolve("stories-Q8_0.gguf");
+        Cli.Result to = Cli.run("run", EXAMPLES.resolve("recipes/hf-to-gguf.yaml").toString(),
+                "--set", "in=" + HfLlamaConversionTest.STORIES_HF, "--set", "out=" + gguf);
+        assertThat(to.code()).as(to.err()).isZero();
+        assertThat(to.out()).startsWith("transform hf-to-gguf\n").contains("(gguf, Q8_0)");
+        Cli.Result inspect = Cli.run("inspect", gguf.toString());
+        assertThat(inspect.out()).contains("blk.0.attn_q.weight").contains("q8_0").contains("tokenizer.ggml.model = llama");
+
+        Path hf = dir.resolve("stories-hf");
+        Cli.Result back = Cli.run("run", EXAMPLES.resolve("recipes/gguf-to-hf.yaml").toString(),
+                "--set", "in=" + STORIES, "--set", "out=" + hf);
+        assertThat(back.code()).as(back.err()).isZero();
+        assertThat(back.out()).startsWith("transform gguf-to-hf\n");
+        assertThat(Files.list(hf).map(p -> p.getFileName().toString()).sorted().toList()).containsExactly("config.json",
+                "model.safetensors", "special_tokens_map.json", "tokenizer.model", "tokenizer_config.json");
+        Cli.Result weights = Cli.run("inspect", hf.toString());
+        assertThat(weights.out()).contains("model.layers.0.self_attn.q_proj.weight").contains("bf16")
+                .contains("model.norm.weight");
     }
 }

@@ -81,6 +81,8 @@ class PluginLoadingTest {
             assertThat(host.registry().scheme("q8_0")).isPresent();
             assertThat(host.registry().reader("bnb")).isPresent();
             assertThat(host.registry().scheme("bnb_nf4")).isPresent();
+            assertThat(host.registry().transform("hf-to-gguf")).isPresent();
+            assertThat(host.registry().transform("gguf-to-hf")).isPresent();
             assertThat(host.registry().plugins()).extracting(p -> p.id())
                     .containsExactlyInAnyOrderElementsOf(Cli.shippedPlugins())
                     .contains("gguf", "safetensors", "ggml-quants");

@@ -42,9 +42,9 @@ class RecipeErrorsTest {
                 + String.join(", ", Cli.shippedReaders().stream().sorted().toList()) + ")");
         assertRecipeError(run("""
                 input: { path: x.gguf }
-                transforms: [ hf-to-gguf ]
+                transforms: [ hf-to-llama ]
                 outputs: [ { path: "${out}/m.gguf" } ]
-                """), "2:15", "no plugin provides the transform 'hf-to-gguf' (none is installed)");
+                """), "2:15", "no plugin provides the transform 'hf-to-llama' (available: gguf-to-hf, hf-to-gguf)");
     }
 
     @Test

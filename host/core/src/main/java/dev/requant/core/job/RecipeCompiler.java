@@ -89,7 +89,7 @@ public final class RecipeCompiler {
             outputs.add(job);
         }
         Optional<VerifySettings> verify = Optional.ofNullable(recipe.verify()).map(Located::value).map(this::verify);
-        return new Job(input, List.copyOf(transforms), List.copyOf(outputs), verify);
+        return new Job(input, List.copyOf(transforms), recipe.transforms() == null, List.copyOf(outputs), verify);
     }
 
     private InputRef input(Located<InputSpec> located) {

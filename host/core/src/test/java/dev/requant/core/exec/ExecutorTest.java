@@ -42,7 +42,7 @@ class ExecutorTest {
         for (int i = 0; i < outputs.length; i++) {
             planned.add(planner.plan(model, Path.of("out" + i + ".mem"), writer, Map.of(), outputs[i]));
         }
-        return new Plan(model, planned);
+        return new Plan(model, List.of(), planned);
     }
 
     private RunResult run(Plan plan, int threads, long chunk, boolean measure, Optional<FailCondition> failIf,
