@@ -11,6 +11,7 @@ import dev.requant.spi.StoredTensor;
 import dev.requant.spi.TensorInfo;
 import dev.requant.spi.TensorPart;
 import dev.requant.spi.TensorType;
+import dev.requant.spi.Transcoder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -117,7 +118,7 @@ public final class Planner {
         requireDecodable(t, wanted, why);
         List<Substitution> refused = new ArrayList<>();
         for (TensorType candidate : candidates(wanted, q)) {
-            Optional<String> misfit = misfit(info.withType(candidate), writer);
+            Optional<String> misfit = misfit(t, info.withType(candidate), writer);
             if (misfit.isEmpty()) {
                 return Optional.of(convert(t, candidate, why, refused));
             }
@@ -179,9 +180,9 @@ public final class Planner {
     }
 
     /** Why a tensor cannot be written with this type, if it cannot. */
-    private Optional<String> misfit(TensorInfo target, FormatWriter writer) {
+    private Optional<String> misfit(SourceTensor t, TensorInfo target, FormatWriter writer) {
         Optional<TypeCodec> codec = codecs.of(target.type());
-        if (codec.isEmpty() || !codec.get().canEncode()) {
+        if (codec.isEmpty() || !codec.get().canEncode() && transcoder(t, target).isEmpty()) {
             return Optional.of("requant cannot encode " + target.type().id());
         }
         if (!writer.canStore(target.type())) {
@@ -192,13 +193,27 @@ public final class Planner {
 
     private static PlanEntry copy(StoredTensor s, String why) {
         List<PartSpec> parts = s.parts().stream().map(TensorPart::spec).toList();
-        return new PlanEntry(s, s.info(), parts, Action.COPY, why, List.of());
+        return new PlanEntry(s, s.info(), parts, Action.COPY, Fidelity.EXACT, why, List.of());
     }
 
     private PlanEntry convert(SourceTensor t, TensorType type, String why, List<Substitution> refused) {
         TensorInfo target = t.info().withType(type);
         List<PartSpec> parts = codecs.of(type).orElseThrow().layout(target);
-        return new PlanEntry(t, target, parts, Action.CONVERT, why, List.copyOf(refused));
+        Optional<Transcoder> repack = transcoder(t, target);
+        if (repack.isPresent()) {
+            Fidelity fidelity = repack.get().exact() ? Fidelity.EXACT : Fidelity.lossyWithin(repack.get().maxError());
+            return new PlanEntry(t, target, parts, Action.TRANSCODE, fidelity, why, List.copyOf(refused));
+        }
+        Fidelity fidelity = type == ElementType.F32 || type == ElementType.F64 ? Fidelity.EXACT : Fidelity.LOSSY;
+        return new PlanEntry(t, target, parts, Action.CONVERT, fidelity, why, List.copyOf(refused));
+    }
+
+    /** A repacking of a stored tensor into the target's type without f32, when its scheme knows one. */
+    private Optional<Transcoder> transcoder(SourceTensor t, TensorInfo target) {
+        if (!(t instanceof StoredTensor s) || s.info().type().equals(target.type())) {
+            return Optional.empty();
+        }
+        return codecs.of(s.info().type()).flatMap(c -> c.transcoder(s, target));
     }
 
     private String keptBecause(SourceTensor t, Quantization q) {

@@ -6,6 +6,7 @@ import dev.requant.spi.PartSpec;
 import dev.requant.spi.Shape;
 import dev.requant.spi.SourceTensor;
 import dev.requant.spi.StoredTensor;
+import dev.requant.spi.TensorEncoder;
 import dev.requant.spi.TensorInfo;
 import dev.requant.spi.TensorPart;
 import dev.requant.spi.TensorType;
@@ -122,7 +123,8 @@ final class TargetAllocator {
             why.append(String.format(Locale.ROOT, " (%s: %.4g)", below.type().id(), below.relRmse()));
         }
         TensorInfo info = t.info().withType(c.type());
-        return new PlanEntry(t, info, codecs.of(c.type()).orElseThrow().layout(info), Action.CONVERT, why.toString(),
+        return new PlanEntry(t, info, codecs.of(c.type()).orElseThrow().layout(info), Action.CONVERT,
+                Fidelity.LOSSY, why.toString(),
                 List.of());
     }
 
@@ -190,7 +192,11 @@ final class TargetAllocator {
                 stored.add(new TensorPart(layout.get(p), parts[p]));
             }
             int rows = Math.toIntExact(sample.shape().rows());
-            codec.encode(sample, values, 0, rows, parts);
+            TensorEncoder encoder = codec.encoder(sample);
+            if (encoder.needsPrepass()) {
+                encoder.observe(values, 0, 0, rows);
+            }
+            encoder.encode(values, 0, 0, rows, parts);
             float[] back = new float[values.length];
             codec.decode(new StoredTensor(sample, stored), 0, rows, back, 0);
             double error = 0;

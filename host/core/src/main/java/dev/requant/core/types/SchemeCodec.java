@@ -4,9 +4,10 @@ import dev.requant.spi.Encoding;
 import dev.requant.spi.PartSpec;
 import dev.requant.spi.QuantScheme;
 import dev.requant.spi.StoredTensor;
+import dev.requant.spi.TensorEncoder;
 import dev.requant.spi.TensorInfo;
 import dev.requant.spi.TensorType;
-import java.lang.foreign.MemorySegment;
+import dev.requant.spi.Transcoder;
 import java.util.List;
 import java.util.Optional;
 
@@ -56,7 +57,12 @@ final class SchemeCodec implements TypeCodec {
     }
 
     @Override
-    public void encode(TensorInfo tensor, float[] src, int srcOffset, int rows, MemorySegment[] out) {
-        scheme.encode(tensor, src, srcOffset, rows, out);
+    public TensorEncoder encoder(TensorInfo tensor) {
+        return scheme.encoder(tensor);
+    }
+
+    @Override
+    public Optional<Transcoder> transcoder(StoredTensor source, TensorInfo target) {
+        return scheme.transcoder(source, target);
     }
 }
