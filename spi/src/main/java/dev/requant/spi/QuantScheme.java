@@ -89,4 +89,13 @@ public interface QuantScheme extends ExtensionPoint {
     default Optional<Transcoder> transcoder(StoredTensor source, TensorInfo target) {
         return Optional.empty();
     }
+
+    /**
+     * How tensors of this scheme are stored in a Hugging Face style checkpoint, when the scheme has
+     * such a layout (GPTQ, AWQ, bitsandbytes, compressed-tensors, MLX); writers that store every
+     * part as a named tensor ({@link FormatWriter#storesCheckpointLayouts()}) can then hold it.
+     */
+    default Optional<CheckpointLayout> checkpointLayout() {
+        return Optional.empty();
+    }
 }

@@ -2,7 +2,10 @@ package dev.requant.core.plan;
 
 import dev.requant.core.types.Codecs;
 import dev.requant.core.types.TypeCodec;
+import dev.requant.spi.CheckpointConfig;
+import dev.requant.spi.CheckpointLayout;
 import dev.requant.spi.ElementType;
+import dev.requant.spi.Encoding;
 import dev.requant.spi.FormatWriter;
 import dev.requant.spi.ModelSource;
 import dev.requant.spi.PartSpec;
@@ -62,13 +65,44 @@ public final class Planner {
             long fixed = planned.stream().flatMap(Optional::stream).mapToLong(PlanEntry::byteSize).sum();
             long values = source.tensors().stream().mapToLong(t -> t.info().shape().numel()).sum();
             var chosen = new TargetAllocator(codecs).allocate(free, q.target().orElseThrow(), fixed, values,
-                    writer::canStore).iterator();
+                    type -> stores(writer, type)).iterator();
             planned.forEach(e -> entries.add(e.orElseGet(chosen::next)));
         } else {
             planned.forEach(e -> entries.add(e.orElseThrow()));
         }
         Optional<String> label = q.target().isPresent() ? dominantType(entries) : q.label();
-        return new PlannedOutput(path, writer, Map.copyOf(options), source.metadata().copy(), label, entries);
+        return new PlannedOutput(path, writer, Map.copyOf(options), source.metadata().copy(), label,
+                checkpoint(entries, path, writer), entries);
+    }
+
+    /** A writer stores a type it knows, or any type with a checkpoint layout when it stores parts by name. */
+    private boolean stores(FormatWriter writer, TensorType type) {
+        return writer.canStore(type) || writer.storesCheckpointLayouts()
+                && codecs.of(type).flatMap(TypeCodec::checkpointLayout).isPresent();
+    }
+
+    /** The configuration of an output whose tensors use a scheme with a checkpoint layout: one scheme per output. */
+    private Optional<CheckpointConfig> checkpoint(List<PlanEntry> entries, Path path, FormatWriter writer) {
+        if (!writer.storesCheckpointLayouts()) {
+            return Optional.empty();
+        }
+        Map<String, CheckpointLayout> layouts = new java.util.TreeMap<>();
+        for (PlanEntry e : entries) {
+            if (e.target().type() instanceof Encoding enc) {
+                codecs.of(enc).flatMap(TypeCodec::checkpointLayout).ifPresent(l -> layouts.put(enc.scheme(), l));
+            }
+        }
+        String where = "cannot plan " + path + " (" + writer.id() + ")";
+        if (layouts.size() > 1) {
+            throw new PlanException(where + ": a checkpoint holds one quantization method, this one would hold "
+                    + String.join(" and ", layouts.keySet()), List.of());
+        }
+        try {
+            return layouts.values().stream().findFirst()
+                    .map(l -> l.config(entries.stream().map(PlanEntry::target).toList()));
+        } catch (IllegalArgumentException e) {
+            throw new PlanException(where + ": " + e.getMessage(), List.of());
+        }
     }
 
     /** The quantized type that holds most values: what a mixture chosen by a size target is known by. */
@@ -112,7 +146,7 @@ public final class Planner {
             return Optional.of(keep(t, writer, why));
         }
         TensorType wanted = requested.get();
-        if (wanted.equals(info.type()) && t instanceof StoredTensor s && writer.canStore(wanted)) {
+        if (wanted.equals(info.type()) && t instanceof StoredTensor s && stores(writer, wanted)) {
             return Optional.of(copy(s, why));
         }
         requireDecodable(t, wanted, why);
@@ -131,7 +165,7 @@ public final class Planner {
 
     private PlanEntry keep(SourceTensor t, FormatWriter writer, String why) {
         TensorType own = t.info().type();
-        if (writer.canStore(own)) {
+        if (stores(writer, own)) {
             return t instanceof StoredTensor s ? copy(s, why) : convert(t, own, why, List.of());
         }
         if (codecs.canDecode(t) && writer.canStore(ElementType.F32)) {
@@ -185,15 +219,16 @@ public final class Planner {
         if (codec.isEmpty() || !codec.get().canEncode() && transcoder(t, target).isEmpty()) {
             return Optional.of("requant cannot encode " + target.type().id());
         }
-        if (!writer.canStore(target.type())) {
+        if (!stores(writer, target.type())) {
             return Optional.of(writer.id() + " cannot store it");
         }
         return codec.get().fit(target);
     }
 
-    private static PlanEntry copy(StoredTensor s, String why) {
+    private PlanEntry copy(StoredTensor s, String why) {
         List<PartSpec> parts = s.parts().stream().map(TensorPart::spec).toList();
-        return new PlanEntry(s, s.info(), parts, Action.COPY, Fidelity.EXACT, why, List.of());
+        return new PlanEntry(s, s.info(), parts, codecs.partNames(s.info(), parts), Action.COPY, Fidelity.EXACT, why,
+                List.of());
     }
 
     private PlanEntry convert(SourceTensor t, TensorType type, String why, List<Substitution> refused) {
@@ -202,10 +237,12 @@ public final class Planner {
         Optional<Transcoder> repack = transcoder(t, target);
         if (repack.isPresent()) {
             Fidelity fidelity = repack.get().exact() ? Fidelity.EXACT : Fidelity.lossyWithin(repack.get().maxError());
-            return new PlanEntry(t, target, parts, Action.TRANSCODE, fidelity, why, List.copyOf(refused));
+            return new PlanEntry(t, target, parts, codecs.partNames(target, parts), Action.TRANSCODE, fidelity, why,
+                    List.copyOf(refused));
         }
         Fidelity fidelity = type == ElementType.F32 || type == ElementType.F64 ? Fidelity.EXACT : Fidelity.LOSSY;
-        return new PlanEntry(t, target, parts, Action.CONVERT, fidelity, why, List.copyOf(refused));
+        return new PlanEntry(t, target, parts, codecs.partNames(target, parts), Action.CONVERT, fidelity, why,
+                List.copyOf(refused));
     }
 
     /** A repacking of a stored tensor into the target's type without f32, when its scheme knows one. */

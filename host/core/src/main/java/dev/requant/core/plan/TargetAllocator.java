@@ -123,8 +123,9 @@ final class TargetAllocator {
             why.append(String.format(Locale.ROOT, " (%s: %.4g)", below.type().id(), below.relRmse()));
         }
         TensorInfo info = t.info().withType(c.type());
-        return new PlanEntry(t, info, codecs.of(c.type()).orElseThrow().layout(info), Action.CONVERT,
-                Fidelity.LOSSY, why.toString(),
+        List<PartSpec> parts = codecs.of(c.type()).orElseThrow().layout(info);
+        return new PlanEntry(t, info, parts, codecs.partNames(info, parts), Action.CONVERT, Fidelity.LOSSY,
+                why.toString(),
                 List.of());
     }
 

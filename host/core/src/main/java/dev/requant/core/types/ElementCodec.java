@@ -2,6 +2,7 @@ package dev.requant.core.types;
 
 import dev.requant.kernels.ElementKernels;
 import dev.requant.kernels.Kernels;
+import dev.requant.spi.CheckpointLayout;
 import dev.requant.spi.ElementType;
 import dev.requant.spi.PartSpec;
 import dev.requant.spi.StoredTensor;
@@ -93,6 +94,11 @@ final class ElementCodec implements TypeCodec {
                 default -> throw new IllegalStateException("no encoder for " + type);
             }
         };
+    }
+
+    @Override
+    public Optional<CheckpointLayout> checkpointLayout() {
+        return Optional.empty();
     }
 
     @Override

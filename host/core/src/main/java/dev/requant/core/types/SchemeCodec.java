@@ -1,5 +1,6 @@
 package dev.requant.core.types;
 
+import dev.requant.spi.CheckpointLayout;
 import dev.requant.spi.Encoding;
 import dev.requant.spi.PartSpec;
 import dev.requant.spi.QuantScheme;
@@ -54,6 +55,11 @@ final class SchemeCodec implements TypeCodec {
     @Override
     public void decode(StoredTensor source, long firstRow, int rows, float[] dst, int dstOffset) {
         scheme.decode(source, firstRow, rows, dst, dstOffset);
+    }
+
+    @Override
+    public Optional<CheckpointLayout> checkpointLayout() {
+        return scheme.checkpointLayout();
     }
 
     @Override

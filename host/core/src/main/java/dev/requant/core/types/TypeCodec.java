@@ -1,5 +1,6 @@
 package dev.requant.core.types;
 
+import dev.requant.spi.CheckpointLayout;
 import dev.requant.spi.PartSpec;
 import dev.requant.spi.StoredTensor;
 import dev.requant.spi.TensorEncoder;
@@ -33,6 +34,9 @@ public interface TypeCodec {
 
     /** The encoder of one tensor of this type. */
     TensorEncoder encoder(TensorInfo tensor);
+
+    /** How tensors of this type are stored in a Hugging Face style checkpoint, if they have such a layout. */
+    Optional<CheckpointLayout> checkpointLayout();
 
     /** A repacking of {@code source}, of this type, into {@code target}'s type without f32, if known. */
     Optional<Transcoder> transcoder(StoredTensor source, TensorInfo target);
