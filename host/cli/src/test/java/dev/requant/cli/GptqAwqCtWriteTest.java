@@ -154,6 +154,57 @@ class GptqAwqCtWriteTest {
         assertThat(repacked).isEqualTo(14);
     }
 
+    /**
+     * GPTQ fixtures repacked into AWQ and compressed-tensors folders of the same bits and groups:
+     * the verify table calls the layers with whole groups repacks with no error, the folder is read
+     * back by its own reader, and every repacked tensor decodes to exactly the GPTQ values; layers
+     * whose rows are not whole groups (down_proj) are converted instead.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "gptq_v2_4bit_g64_asym|awq{group:64}|awq|12",
+        "gptq_v2_4bit_g64_asym|awq{group:64,version:gemv}|awq|12",
+        "gptq_v2_4bit_g64_asym|ct{bits:4,group:64,sym:false,scales:f16}|compressed-tensors|12",
+        "gptq_v1_8bit_g64_asym|ct{bits:8,group:64,sym:false,scales:f32}|compressed-tensors|12",
+        "gptq_v2_4bit_g32_sym_partial|ct{bits:4,group:32,sym:true,scales:f16}|compressed-tensors|12",
+        "gptq_v2_2bit_g32_asym|ct{bits:2,group:32,sym:false,scales:f16}|compressed-tensors|14"})
+    void gptqRepacksIntoAwqAndCompressedTensorsExactly(String fixture, String type, String format, int repacks)
+            throws IOException {
+        Path in = FIXTURES.resolve(fixture);
+        Path out = dir.resolve("out");
+        Cli.Result r = Cli.run("convert", in.toString(), out.toString(), "--type", type, "--format", "safetensors",
+                "--verify");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out().lines().filter(l -> l.matches(".* -> \\S+ repack +0\\.000 +0\\.000 +0\\.000 .*")).count())
+                .as(r.out()).isEqualTo(repacks);
+        Encoding wanted = (Encoding) TensorType.parse(type);
+        QuantScheme gptq = plugins.registry().scheme("gptq").orElseThrow();
+        QuantScheme target = plugins.registry().scheme(wanted.scheme()).orElseThrow();
+        int compared = 0;
+        try (ModelSource source = session.open(in, null); ModelSource written = session.open(out, null)) {
+            assertThat(written.format()).isEqualTo(format);
+            for (SourceTensor t : written.tensors()) {
+                SourceTensor s = source.tensors().stream().filter(x -> x.name().equals(t.name())).findFirst().orElseThrow();
+                // embeddings and lm_head are f16 in the fixtures: encoded, not repacked
+                if (!(t.info().type() instanceof Encoding) || !(s.info().type() instanceof Encoding)) {
+                    continue;
+                }
+                int n = Math.toIntExact(t.info().shape().numel());
+                int rows = Math.toIntExact(t.info().shape().rows());
+                float[] fromGptq = new float[n];
+                gptq.decode((StoredTensor) s, 0, rows, fromGptq, 0);
+                float[] fromTarget = new float[n];
+                target.decode((StoredTensor) t, 0, rows, fromTarget, 0);
+                for (int i = 0; i < n; i++) {
+                    assertThat(Float.floatToRawIntBits(fromTarget[i])).as("%s %s value %d", type, t.name(), i)
+                            .isEqualTo(Float.floatToRawIntBits(fromGptq[i]));
+                }
+                compared++;
+            }
+        }
+        assertThat(compared).isEqualTo(repacks);
+    }
+
     /** The scheme's encoder on the whole tensor, then its decoder: what a written tensor must decode to. */
     private static float[] encodeDecode(QuantScheme scheme, TensorInfo info, float[] values) {
         List<PartSpec> layout = scheme.layout(info);

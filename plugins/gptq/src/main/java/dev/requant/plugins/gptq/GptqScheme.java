@@ -124,7 +124,8 @@ public final class GptqScheme implements QuantScheme {
 
     @Override
     public Optional<Transcoder> transcoder(StoredTensor source, TensorInfo target) {
-        return GptqToQ4.of(source, params(source.info()), target);
+        GptqParams p = params(source.info());
+        return GptqToQ4.of(source, p, target).or(() -> GptqRepack.of(source, p, target));
     }
 
     @Override
