@@ -16,10 +16,8 @@ import java.lang.foreign.MemorySegment;
  *       from {@code x < 0}, so -0 gets code 0. Two codes a byte, the first in the high nibble; an
  *       odd count is padded with the code of 0.0 in its block, as the kernel pads its loads.</li>
  *   <li>8-bit blockwise codes into a 256-entry sorted map (double quantization of the absmax):
- *       {@code v * (1 / blockAbsmax)}, then the kernel's 7-step binary search and the nearer of the
- *       last pivots it passed below and above (ties to the upper one). Those need not be
- *       neighbours, as the final pivot is never compared, and the upper one is at most 254: the
- *       kernel's choices, kept, not the nearest entry.</li>
+ *       {@code v * (1 / blockAbsmax)}, then the kernel's 7-step binary search and the midpoint between
+ *       the entry it ends on and the neighbour on the value's side (on the midpoint: the entry).</li>
  *   <li>LLM.int8: per row {@code SCB = max |x|}, {@code q = rint(x * (127 / SCB))} (half to even,
  *       as {@code __float2int_rn}).</li>
  * </ul>

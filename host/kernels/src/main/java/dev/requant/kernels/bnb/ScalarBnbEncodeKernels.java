@@ -98,26 +98,40 @@ public final class ScalarBnbEncodeKernels implements BnbEncodeKernels {
         }
     }
 
-    /** {@code dQuantize<0>}: seven halvings from the middle of the map, then the nearer neighbour. */
+    /**
+     * {@code dQuantize<0>}: seven halvings from the middle of the map, remembering the last entries
+     * passed below and above, then the midpoint between the final entry and the neighbour on the
+     * value's side decides (a value on a midpoint keeps the final entry).
+     */
     static int dynamic(float[] map, float x) {
         int pivot = 127;
         int upper = 255;
         int lower = 0;
+        float lowerValue = -1.0f;
+        float upperValue = 1.0f;
         float val = map[pivot];
         for (int step = 64; step > 0; step >>= 1) {
             if (x > val) {
                 lower = pivot;
+                lowerValue = val;
                 pivot += step;
             } else {
                 upper = pivot;
+                upperValue = val;
                 pivot -= step;
             }
             val = map[pivot];
         }
         if (upper == 255) {
-            upper = 254;
+            upperValue = map[upper];
         }
-        return Math.abs(x - map[lower]) < Math.abs(x - map[upper]) ? lower : upper;
+        if (lower == 0) {
+            lowerValue = map[lower];
+        }
+        if (x > val) {
+            return x > (upperValue + val) * 0.5f ? upper : pivot;
+        }
+        return x < (lowerValue + val) * 0.5f ? lower : pivot;
     }
 
     @Override

@@ -124,13 +124,21 @@ class BnbEncodeEquivalenceTest {
             Bits.assertSameBits(sa, va, "nested absmax");
             assertThat(bytes(v)).isEqualTo(bytes(s));
         }
-        // bitsandbytes' search never compares with its last pivot: it picks between the last pivots
-        // below and above, which need not be neighbours (just above entry 100 it chooses between 99
-        // and 101), and never reaches entry 255 (1.0 gets 254)
-        assertThat(ScalarBnbEncodeKernels.dynamic(map, 1f)).isEqualTo(254);
+        // the nearest entry, a midpoint keeping the entry the search ends on
+        assertThat(ScalarBnbEncodeKernels.dynamic(map, 1f)).isEqualTo(255);
         assertThat(ScalarBnbEncodeKernels.dynamic(map, -1f)).isZero();
-        assertThat(ScalarBnbEncodeKernels.dynamic(map, map[100] + 1e-4f)).isEqualTo(101);
-        assertThat(ScalarBnbEncodeKernels.dynamic(map, map[99] + 1e-4f)).isEqualTo(99);
+        assertThat(ScalarBnbEncodeKernels.dynamic(map, map[100] + 1e-4f)).isEqualTo(100);
+        assertThat(ScalarBnbEncodeKernels.dynamic(map, map[99] - 1e-4f)).isEqualTo(99);
+        for (int i = 0; i < 2000; i++) {
+            float x = (float) rnd.nextDouble(-1.1, 1.1);
+            int nearest = 0;
+            for (int k = 1; k < 256; k++) {
+                if (Math.abs(x - map[k]) < Math.abs(x - map[nearest])) {
+                    nearest = k;
+                }
+            }
+            assertThat(ScalarBnbEncodeKernels.dynamic(map, x)).as("%s", x).isEqualTo(nearest);
+        }
     }
 
     @Test
