@@ -71,7 +71,7 @@ final class ConvertCommand implements Callable<Integer> {
         var fallback = noFallback ? at(List.<Located<String>>of(), "--no-fallback") : null;
         var quantize = type == null && preset == null && fallback == null ? null
                 : at(new QuantizeSpec(at(preset, "--preset"), at(type, "--type"), List.of(), fallback), "--type");
-        var verifySpec = verify ? at(new dev.requant.core.recipe.VerifySpec(List.of(), null), "--verify") : null;
+        var verifySpec = verify ? at(new dev.requant.core.recipe.VerifySpec(List.of(), null, null), "--verify") : null;
         // no transforms named: those that apply by themselves (hf-to-gguf for a Hugging Face llama to GGUF) do
         return new Recipe(at(input, "IN"), null, quantize, at(List.of(at(output, "OUT")), "OUT"), verifySpec);
     }

@@ -26,7 +26,8 @@ class ExamplesTest {
                 .contains("wrote " + dir.resolve("model-Q4_0.gguf") + " (gguf, Q4_0)")
                 .contains("wrote " + dir.resolve("hf-f16") + " (safetensors)")
                 .contains("2 of 21 tensors fell back").contains("model.layers.0.mlp.down_proj.weight [256, 688] -> f16")
-                .contains("verify:");
+                .contains("verify " + dir.resolve("model-Q8_0.gguf")).contains("REL_RMSE");
+        assertThat(dir.resolve("report.json")).isRegularFile();
         assertThat(dir.resolve("hf-f16/config.json")).exists();
         assertThat(dir.resolve("hf-f16/model.safetensors")).exists();
     }

@@ -67,13 +67,9 @@ class HfLlamaCppIT {
     private static JsonNode byteLevelTokenized;
     private static Cli.Result byteLevelInspect;
 
-    /**
-     * What the bnb and GPTQ runs read: for now the fixtures' dequantized weights, expected.safetensors
-     * (plain F32, opened in the fixture folder so that its config.json and tokenizer come along).
-     * With the bnb and GPTQ readers, the fixture folders themselves: the quantized checkpoints.
-     */
+    /** What the bnb and GPTQ runs read: the quantized checkpoints themselves. */
     private static Path input(String fixture) {
-        return FIXTURES.resolve(fixture).resolve("expected.safetensors");
+        return FIXTURES.resolve(fixture);
     }
 
     @BeforeAll

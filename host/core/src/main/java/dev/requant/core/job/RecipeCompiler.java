@@ -88,7 +88,9 @@ public final class RecipeCompiler {
             }
             outputs.add(job);
         }
-        Optional<VerifySettings> verify = Optional.ofNullable(recipe.verify()).map(Located::value).map(this::verify);
+        Path firstOutput = outputs.getFirst().path();
+        Optional<VerifySettings> verify = Optional.ofNullable(recipe.verify()).map(Located::value)
+                .map(v -> verify(v, firstOutput));
         return new Job(input, List.copyOf(transforms), recipe.transforms() == null, List.copyOf(outputs), verify);
     }
 
@@ -267,7 +269,7 @@ public final class RecipeCompiler {
         }
     }
 
-    private VerifySettings verify(VerifySpec v) {
+    private VerifySettings verify(VerifySpec v, Path firstOutput) {
         List<Metric> metrics = new ArrayList<>();
         for (Located<String> m : orEmpty(v.metrics())) {
             metrics.add(Metric.byId(m.value()).orElseThrow(() -> m.error("unknown metric '" + m.value()
@@ -281,7 +283,9 @@ public final class RecipeCompiler {
                 throw v.failIf().error(e.getMessage());
             }
         }
-        return new VerifySettings(metrics.isEmpty() ? List.of(Metric.values()) : List.copyOf(metrics), failIf);
+        Path report = v.report() != null ? Path.of(v.report().value()).toAbsolutePath().normalize()
+                : firstOutput.resolveSibling("report.json");
+        return new VerifySettings(metrics.isEmpty() ? List.of(Metric.values()) : List.copyOf(metrics), failIf, report);
     }
 
     private static <T> String known(List<T> items, Function<T, String> id) {

@@ -1,11 +1,15 @@
 package dev.requant.plugins.safetensors;
 
 import dev.requant.spi.AuxFile;
+import dev.requant.spi.CheckpointConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import tools.jackson.core.JsonGenerator;
 import tools.jackson.core.JsonParser;
@@ -19,11 +23,13 @@ import tools.jackson.core.util.DefaultPrettyPrinter;
 import tools.jackson.core.util.Separators;
 
 /**
- * The side files of a Hugging Face folder as this writer publishes them. Everything it writes is
- * plain floats, so nothing may still claim a quantization: {@code config.json} loses
- * {@code quantization_config} (and MLX's {@code quantization}), and the quantizers' own side files
- * ({@code quantize_config.json} of AutoGPTQ, {@code qconfig.json} of neural-compressor) are left out.
- * Loaders read those and would try to dequantize the plain weights.
+ * The side files of a Hugging Face folder as this writer publishes them. Whatever quantization the
+ * source folder described is gone: {@code config.json} loses {@code quantization_config} (and MLX's
+ * {@code quantization}), and the quantizers' own side files ({@code quantize_config.json} of
+ * AutoGPTQ, {@code qconfig.json} of neural-compressor) are left out; loaders read those and would
+ * dequantize plain weights. An output in a checkpoint layout then gets its own: the entries its
+ * scheme adds to {@code config.json} (a {@code config.json} of those alone when the source had
+ * none) and its scheme's side files.
  */
 final class HfFolderFiles {
     static final String CONFIG = "config.json";
@@ -34,22 +40,35 @@ final class HfFolderFiles {
     private HfFolderFiles() {
     }
 
-    static List<AuxFile> unquantized(Collection<AuxFile> files) throws IOException {
+    static List<AuxFile> of(Collection<AuxFile> files, Optional<CheckpointConfig> checkpoint) throws IOException {
+        Map<String, String> entries = checkpoint.map(CheckpointConfig::configEntries).orElse(Map.of());
+        Set<String> replaced = new HashSet<>(QUANTIZER_FILES);
+        checkpoint.ifPresent(c -> c.sideFiles().forEach(f -> replaced.add(f.name())));
         List<AuxFile> out = new ArrayList<>();
+        boolean hasConfig = false;
         for (AuxFile f : files) {
-            if (QUANTIZER_FILES.contains(f.name())) {
+            if (replaced.contains(f.name())) {
                 continue;
             }
-            out.add(f.name().equals(CONFIG) ? withoutQuantization(f) : f);
+            hasConfig |= f.name().equals(CONFIG);
+            out.add(f.name().equals(CONFIG) ? withQuantization(f, entries) : f);
         }
+        if (!hasConfig && !entries.isEmpty()) {
+            out.add(withQuantization(AuxFile.of(CONFIG, "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                    entries));
+        }
+        checkpoint.ifPresent(c -> out.addAll(c.sideFiles()));
         return out;
     }
 
-    /** config.json without its top-level quantization keys; untouched when it has none or is not JSON. */
-    private static AuxFile withoutQuantization(AuxFile config) throws IOException {
+    /**
+     * config.json without its top-level quantization keys, then with {@code entries} (JSON values
+     * by key) at its end; untouched when there is nothing to change or it is not JSON.
+     */
+    private static AuxFile withQuantization(AuxFile config, Map<String, String> entries) throws IOException {
         byte[] in = config.bytes();
         ByteArrayOutputStream out = new ByteArrayOutputStream(in.length);
-        boolean dropped = false;
+        boolean changed = !entries.isEmpty();
         try (JsonParser p = JSON.createParser(ObjectReadContext.empty(), in);
              JsonGenerator g = JSON.createGenerator(new Pretty(), out)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
@@ -59,19 +78,30 @@ final class HfFolderFiles {
             while (p.nextToken() == JsonToken.PROPERTY_NAME) {
                 String key = p.currentName();
                 p.nextToken();
-                if (QUANTIZATION_KEYS.contains(key)) {
+                if (QUANTIZATION_KEYS.contains(key) || entries.containsKey(key)) {
                     p.skipChildren();
-                    dropped = true;
+                    changed = true;
                     continue;
                 }
                 g.writeName(key);
                 copyValue(p, g);
             }
+            for (String key : new java.util.TreeSet<>(entries.keySet())) {
+                g.writeName(key);
+                try (JsonParser value = JSON.createParser(ObjectReadContext.empty(), entries.get(key))) {
+                    value.nextToken();
+                    copyValue(value, g);
+                }
+            }
             g.writeEndObject();
         } catch (tools.jackson.core.JacksonException e) {
+            if (!entries.isEmpty()) {
+                throw new IllegalArgumentException(CONFIG + " cannot take the quantization entries " + entries.keySet()
+                        + ": " + e.getOriginalMessage());
+            }
             return config;
         }
-        if (!dropped) {
+        if (!changed) {
             return config;
         }
         out.write('\n');
