@@ -60,10 +60,14 @@ public abstract class FourBitScheme implements QuantScheme {
         return FourBitParams.parse(id(), params).encoding(id());
     }
 
-    /** Any shape: blocks run across rows and the last one may be partial. */
+    /**
+     * Any shape (blocks run across rows and the last one may be partial), but not an embedding:
+     * transformers turns only Linear layers into bitsandbytes layers, so a quantized embedding
+     * would not load.
+     */
     @Override
     public Optional<String> fit(TensorInfo tensor) {
-        return Optional.empty();
+        return Embeddings.refusal(tensor);
     }
 
     /**

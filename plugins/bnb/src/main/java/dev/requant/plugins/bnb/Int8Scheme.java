@@ -61,11 +61,14 @@ public final class Int8Scheme implements QuantScheme {
         return Encoding.of(ID);
     }
 
-    /** A 2-D weight named {@code P.weight}: its row scales are stored as {@code P.SCB}. */
+    /** A 2-D weight named {@code P.weight} (its row scales are stored as {@code P.SCB}), not an embedding. */
     @Override
     public Optional<String> fit(TensorInfo tensor) {
         if (tensor.shape().rank() != 2) {
             return Optional.of("LLM.int8 stores 2-D weights, this one is " + tensor.shape().rank() + "-D");
+        }
+        if (Embeddings.refusal(tensor).isPresent()) {
+            return Embeddings.refusal(tensor);
         }
         return tensor.name().endsWith(Int8Tensor.WEIGHT) ? Optional.empty()
                 : Optional.of("LLM.int8 stores the row scales of a weight P.weight as P.SCB; this tensor's name does not"

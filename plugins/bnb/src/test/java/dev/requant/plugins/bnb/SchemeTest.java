@@ -50,6 +50,13 @@ class SchemeTest {
         assertThat(nf4.canEncode(nf4.encoding(Map.of("block", "16")))).as("below bitsandbytes' 32").isFalse();
         assertThat(int8.canEncode(Encoding.of("bnb_int8"))).isTrue();
         assertThat(nf4.fit(new TensorInfo("w", Shape.of(3, 7), nf4.encoding(Map.of())))).isEmpty();
+        for (String embedding : List.of("model.embed_tokens.weight", "transformer.wte.weight",
+                "transformer.word_embeddings.weight")) {
+            assertThat(nf4.fit(new TensorInfo(embedding, Shape.of(8, 64), nf4.encoding(Map.of())))).get().asString()
+                    .contains("Linear layers only");
+            assertThat(int8.fit(new TensorInfo(embedding, Shape.of(8, 64), Encoding.of("bnb_int8")))).isPresent();
+        }
+        assertThat(nf4.fit(new TensorInfo("lm_head.weight", Shape.of(8, 64), nf4.encoding(Map.of())))).isEmpty();
         assertThat(int8.fit(new TensorInfo("b", Shape.of(7), Encoding.of("bnb_int8")))).contains(
                 "LLM.int8 stores 2-D weights, this one is 1-D");
         assertThat(int8.fit(new TensorInfo("x.bias", Shape.of(2, 7), Encoding.of("bnb_int8")))).get().asString()
