@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -67,6 +68,29 @@ class ReencodeFixtureTest {
             }
         }
         assertThat(weights).isEqualTo(14);
+    }
+
+    /**
+     * The stories260K NF4 checkpoint (double quantization, block 64) from the F32 model it was made
+     * of, each weight rounded to f16 first (its quant_states say float16): every part of its 35
+     * linear weights is the stored one.
+     */
+    @Test
+    void storiesFromItsF32ModelRoundedToF16() throws IOException {
+        Path dir = Checkpoints.fixture("hf/stories260K_bnb_nf4_dq");
+        int weights = 0;
+        try (ModelSource model = new BnbReader().open(dir, Checkpoints.CONTEXT);
+             ModelSource src = Checkpoints.CONTEXT.open("safetensors", Checkpoints.fixture("hf/stories260K-hf"))) {
+            for (StoredTensor stored : quantized(model)) {
+                float[] values = values(src, stored.name());
+                for (int i = 0; i < values.length; i++) {
+                    values[i] = Float.float16ToFloat(Float.floatToFloat16(values[i]));
+                }
+                assertSameParts(stored, encode(stored.info(), values), "stories " + stored.name());
+                weights++;
+            }
+        }
+        assertThat(weights).isEqualTo(35);
     }
 
     /**
