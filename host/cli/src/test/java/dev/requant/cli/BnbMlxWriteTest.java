@@ -117,6 +117,48 @@ class BnbMlxWriteTest {
         }
     }
 
+    /**
+     * stories260K made f16, then NF4 with double quantization in blocks of 64: the folder holds the
+     * stories260K_bnb_nf4_dq fixture's tensors byte for byte under the same names (the quant_state
+     * JSON followed by the spaces that keep its planned length), so requant writes the checkpoint
+     * bitsandbytes wrote.
+     */
+    @org.junit.jupiter.api.Test
+    void storiesNf4IsTheFixtureCheckpoint() throws IOException {
+        Path f16 = dir.resolve("f16");
+        Path nf4 = dir.resolve("nf4");
+        Cli.Result a = Cli.run("convert", STORIES.toString(), f16.toString(), "--type", "f16", "--format", "safetensors");
+        assertThat(a.code()).as(a.err()).isZero();
+        Cli.Result b = Cli.run("convert", f16.toString(), nf4.toString(), "--type", "bnb_nf4{block:64,double_quant:true}",
+                "--format", "safetensors");
+        assertThat(b.code()).as(b.err()).isZero();
+        Path fixture = Cli.SHARED.resolve("fixtures/hf/stories260K_bnb_nf4_dq");
+        int same = 0;
+        try (ModelSource written = session.open(nf4.resolve("model.safetensors"), "safetensors");
+             ModelSource stored = session.open(fixture.resolve("model.safetensors"), "safetensors")) {
+            Map<String, SourceTensor> byName = new HashMap<>();
+            written.tensors().forEach(t -> byName.put(t.name(), t));
+            for (SourceTensor t : stored.tensors()) {
+                if (t.name().startsWith("model.embed_tokens") || t.name().startsWith("lm_head")
+                        || t.name().contains("norm")) {
+                    continue; // the fixture keeps these F32, requant's f16 step made them f16
+                }
+                SourceTensor w = byName.get(t.name());
+                assertThat(w).as(t.name()).isNotNull();
+                byte[] want = ((StoredTensor) t).parts().getFirst().data().toArray(ValueLayout.JAVA_BYTE);
+                byte[] got = ((StoredTensor) w).parts().getFirst().data().toArray(ValueLayout.JAVA_BYTE);
+                if (t.name().contains(".quant_state.")) {
+                    got = new String(got, java.nio.charset.StandardCharsets.UTF_8).stripTrailing()
+                            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                }
+                assertThat(got).as(t.name()).isEqualTo(want);
+                same++;
+            }
+        }
+        // 35 linear weights of 6 tensors each
+        assertThat(same).isEqualTo(35 * 6);
+    }
+
     /** The parts a scheme makes of a whole tensor in one piece: prepass, encode, whole-tensor parts. */
     private static Map<String, byte[]> encodeWhole(QuantScheme scheme, TensorInfo info, float[] values) {
         List<PartSpec> layout = scheme.layout(info);
