@@ -82,13 +82,13 @@ record VerifyReport(String failIf, List<Output> outputs) {
                 if (t.metrics() == null) {
                     row.append(" identical bytes");
                 } else {
-                    t.metrics().values().forEach(v -> row.append(String.format(Locale.ROOT, " %12.4g", v)));
+                    t.metrics().values().forEach(v -> row.append(String.format(Locale.ROOT, " %12.6g", v)));
                 }
                 out.println(row);
             }
             StringBuilder total = new StringBuilder(String.format(Locale.ROOT, "  %-" + nameWidth + "s  %-22s %-8s",
                     "all measured", "", ""));
-            o.overall().values().forEach(v -> total.append(String.format(Locale.ROOT, " %12.4g", v)));
+            o.overall().values().forEach(v -> total.append(String.format(Locale.ROOT, " %12.6g", v)));
             out.println(total);
             if (o.worst() != null) {
                 out.println("  largest rel_rmse: " + o.worst());

@@ -1,9 +1,15 @@
 package dev.requant.kernels;
 
 import dev.requant.kernels.affine.AffineKernels;
+import dev.requant.kernels.affine.AffineQuantKernels;
+import dev.requant.kernels.affine.ScalarAffineQuantKernels;
+import dev.requant.kernels.affine.VectorAffineQuantKernels;
 import dev.requant.kernels.affine.ScalarAffineKernels;
 import dev.requant.kernels.affine.VectorAffineKernels;
+import dev.requant.kernels.bnb.BnbEncodeKernels;
 import dev.requant.kernels.bnb.BnbKernels;
+import dev.requant.kernels.bnb.ScalarBnbEncodeKernels;
+import dev.requant.kernels.bnb.VectorBnbEncodeKernels;
 import dev.requant.kernels.bnb.ScalarBnbKernels;
 import dev.requant.kernels.bnb.VectorBnbKernels;
 import dev.requant.kernels.ggml.BlockCodec;
@@ -40,6 +46,11 @@ public final class Kernels {
         return VECTOR ? VectorBnbKernels.INSTANCE : ScalarBnbKernels.INSTANCE;
     }
 
+    /** bitsandbytes quantization: block absmax, NF4/FP4 codes, the 8-bit codes of double quantization, LLM.int8 rows. */
+    public static BnbEncodeKernels bnbEncode() {
+        return VECTOR ? VectorBnbEncodeKernels.INSTANCE : ScalarBnbEncodeKernels.INSTANCE;
+    }
+
     /** Unpacking and dequantization of integer codes packed in 32-bit words (GPTQ, AWQ, ...). */
     public static IntPackKernels intPack() {
         return VECTOR ? VectorIntPackKernels.INSTANCE : ScalarIntPackKernels.INSTANCE;
@@ -48,6 +59,11 @@ public final class Kernels {
     /** Packed integer codes and the group-wise affine maps of MLX, neural-compressor and GPTQ-style layouts. */
     public static AffineKernels affine() {
         return VECTOR ? VectorAffineKernels.INSTANCE : ScalarAffineKernels.INSTANCE;
+    }
+
+    /** MLX's affine quantization: group scale and bias, codes in a bit stream. */
+    public static AffineQuantKernels affineQuant() {
+        return VECTOR ? VectorAffineQuantKernels.INSTANCE : ScalarAffineQuantKernels.INSTANCE;
     }
 
     /** The codec of a ggml block type, when requant implements it. */

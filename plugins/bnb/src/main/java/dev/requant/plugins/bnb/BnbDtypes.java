@@ -8,6 +8,16 @@ final class BnbDtypes {
     private BnbDtypes() {
     }
 
+    /** The name bitsandbytes and transformers write for a weight dtype (f16, bf16 or f32). */
+    static String toTorch(ElementType type) {
+        return switch (type) {
+            case F16 -> "float16";
+            case BF16 -> "bfloat16";
+            case F32 -> "float32";
+            default -> throw new IllegalArgumentException(type.id() + " is not a weight dtype of bitsandbytes");
+        };
+    }
+
     /** A weight dtype a 4-bit quant_state may name. */
     static Optional<ElementType> fromTorch(String name) {
         return Optional.ofNullable(switch (name) {

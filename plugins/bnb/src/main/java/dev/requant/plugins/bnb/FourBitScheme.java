@@ -1,14 +1,20 @@
 package dev.requant.plugins.bnb;
 
+import dev.requant.kernels.Kernels;
 import dev.requant.kernels.Layouts;
 import dev.requant.kernels.bnb.BnbKernels;
 import dev.requant.kernels.bnb.FourBitCode;
+import dev.requant.spi.CheckpointLayout;
+import dev.requant.spi.ElementType;
 import dev.requant.spi.Encoding;
 import dev.requant.spi.PartSpec;
 import dev.requant.spi.QuantScheme;
+import dev.requant.spi.Shape;
 import dev.requant.spi.StoredTensor;
+import dev.requant.spi.TensorEncoder;
 import dev.requant.spi.TensorInfo;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -20,7 +26,8 @@ import java.util.Optional;
  * FP4 table; with {@code double_quant} the absmax values are 8-bit codes themselves. Decoding
  * gives bitsandbytes' f32 values bit for bit (before its cast to {@code dtype}), on any row range:
  * blocks run across rows. See {@link FourBitParams} for the parameters and {@link FourBitTensor}
- * for the parts. Encoding is not implemented yet. Each table is a subclass only because PF4J
+ * for the parts. Encoding is bitsandbytes' own ({@link FourBitEncoder}), for the block sizes its
+ * kernels have (powers of two from 32 to 4096). Each table is a subclass only because PF4J
  * creates extensions by their no-argument constructors.
  */
 public abstract class FourBitScheme implements QuantScheme {
@@ -45,7 +52,7 @@ public abstract class FourBitScheme implements QuantScheme {
     @Override
     public String description() {
         return "bitsandbytes " + code + ": 4-bit codes with an absmax per block, optionally double-quantized"
-                + " (decode only, exact)";
+                + " (exact decoding, bitsandbytes' encoding)";
     }
 
     @Override
@@ -53,24 +60,81 @@ public abstract class FourBitScheme implements QuantScheme {
         return FourBitParams.parse(id(), params).encoding(id());
     }
 
-    /** Any shape: blocks run across rows and the last one may be partial. */
+    /**
+     * Any shape (blocks run across rows and the last one may be partial), but not an embedding:
+     * transformers turns only Linear layers into bitsandbytes layers, so a quantized embedding
+     * would not load.
+     */
     @Override
     public Optional<String> fit(TensorInfo tensor) {
-        return Optional.empty();
+        return Embeddings.refusal(tensor);
     }
 
     /**
-     * Not known before encoding: the quant_state part holds the nested offset as JSON text, whose
-     * length depends on its value.
+     * bitsandbytes' tensors: {@code weight} U8 {@code [ceil(n/2), 1]}, {@code absmax} (F32, or U8
+     * codes with double quantization) per block, {@code quant_map}, with double quantization
+     * {@code nested_absmax} per 256 blocks and {@code nested_quant_map}, and the {@code quant_state}
+     * JSON (with room for the longest offset, which is only known once the tensor is seen).
      */
     @Override
     public List<PartSpec> layout(TensorInfo tensor) {
-        throw new UnsupportedOperationException(id() + ": encoding is not implemented yet, so there is no layout to plan");
+        FourBitParams p = params(tensor);
+        long n = tensor.shape().numel();
+        long blocks = QuantState.ceilDiv(n, p.block());
+        List<PartSpec> parts = new ArrayList<>();
+        parts.add(new PartSpec(FourBitTensor.WEIGHT, ElementType.U8, Shape.of(QuantState.ceilDiv(n, 2), 1)));
+        parts.add(new PartSpec(FourBitTensor.ABSMAX, p.doubleQuant() ? ElementType.U8 : ElementType.F32, Shape.of(blocks)));
+        parts.add(new PartSpec(FourBitTensor.QUANT_MAP, ElementType.F32, Shape.of(16), PartSpec.Rows.NONE));
+        if (p.doubleQuant()) {
+            parts.add(new PartSpec(FourBitTensor.NESTED_ABSMAX, ElementType.F32,
+                    Shape.of(QuantState.ceilDiv(blocks, QuantState.NESTED_BLOCK))));
+            parts.add(new PartSpec(FourBitTensor.NESTED_QUANT_MAP, ElementType.F32, Shape.of(256), PartSpec.Rows.NONE));
+        }
+        parts.add(new PartSpec(FourBitTensor.QUANT_STATE, ElementType.U8, Shape.of(QuantState.packedLength(code,
+                p.block(), p.dtype(), tensor.shape(), p.doubleQuant())), PartSpec.Rows.NONE));
+        return parts;
+    }
+
+    /**
+     * Chunks hold whole blocks (whole groups of 256 blocks with double quantization), so that each
+     * chunk's codes and scales are a byte range of the tensor's. When the values do not end on such
+     * a unit, the proportional ranges would be off by the partial unit: the tensor is then one chunk.
+     */
+    @Override
+    public int rowAlignment(TensorInfo tensor) {
+        FourBitParams p = params(tensor);
+        long unit = (long) p.block() * (p.doubleQuant() ? QuantState.NESTED_BLOCK : 1);
+        long rows = tensor.shape().rows();
+        if (tensor.shape().numel() % unit != 0) {
+            return Math.toIntExact(Math.max(rows, 1));
+        }
+        long rowLength = tensor.shape().rowLength();
+        return Math.toIntExact(unit / gcd(unit, rowLength));
+    }
+
+    private static long gcd(long a, long b) {
+        return b == 0 ? a : gcd(b, a % b);
+    }
+
+    /** bitsandbytes quantizes with blocks of 32 to 4096 values, powers of two. */
+    @Override
+    public boolean canEncode(Encoding encoding) {
+        int block = FourBitParams.parse(id(), encoding.params()).block();
+        return block >= 32 && block <= 4096 && Integer.bitCount(block) == 1;
     }
 
     @Override
-    public boolean canEncode(Encoding encoding) {
-        return false;
+    public TensorEncoder encoder(TensorInfo tensor) {
+        return new FourBitEncoder(code, params(tensor), tensor.shape(), Kernels.bnbEncode());
+    }
+
+    @Override
+    public Optional<CheckpointLayout> checkpointLayout() {
+        return Optional.of(BnbLayout.fourBit(code));
+    }
+
+    private FourBitParams params(TensorInfo tensor) {
+        return FourBitParams.parse(id(), ((Encoding) tensor.type()).params());
     }
 
     @Override
@@ -102,10 +166,5 @@ public abstract class FourBitScheme implements QuantScheme {
             MemorySegment.copy(stored, Layouts.F32, 4 * firstBlock, absmax, 0, blocks);
         }
         kernels.dequantize4bit(code, t.weight().data(), first, count, absmax, block, dst, dstOffset);
-    }
-
-    @Override
-    public void encode(TensorInfo tensor, float[] src, int srcOffset, int rows, MemorySegment[] out) {
-        throw new UnsupportedOperationException(id() + ": encoding is not implemented yet");
     }
 }

@@ -77,6 +77,51 @@ record QuantState(FourBitCode code, int blockSize, ElementType dtype, Shape shap
         return new QuantState(code, blockSize, dtype, shape, nested);
     }
 
+    /** The nested block size bitsandbytes always uses. */
+    static final int NESTED_BLOCK = 256;
+
+    /**
+     * The packed state as bitsandbytes writes it ({@code json.dumps} of {@code as_dict}: its key
+     * order, {@code ", "} and {@code ": "}, the offset as Python's repr of the f32 value), followed by
+     * spaces up to {@code length} bytes, which JSON readers skip.
+     *
+     * @throws IllegalArgumentException when the text is longer than {@code length}
+     */
+    byte[] packed(int length) {
+        byte[] text = json(nested.map(n -> PythonFloat.repr(n.offset())).orElse("")).getBytes(StandardCharsets.UTF_8);
+        if (text.length > length) {
+            throw new IllegalArgumentException("the quant_state " + new String(text, StandardCharsets.UTF_8)
+                    + " does not fit in " + length + " bytes");
+        }
+        byte[] out = java.util.Arrays.copyOf(text, length);
+        java.util.Arrays.fill(out, text.length, length, (byte) ' ');
+        return out;
+    }
+
+    /**
+     * Bytes of the packed state, known before the offset is: without double quantization the text's
+     * own length; with it, room for the longest offset an f32 can have.
+     */
+    static int packedLength(FourBitCode code, int blockSize, ElementType dtype, Shape shape, boolean nested) {
+        QuantState s = new QuantState(code, blockSize, dtype, shape,
+                nested ? Optional.of(new Nested(NESTED_BLOCK, 0f)) : Optional.empty());
+        return s.json(nested ? "0".repeat(PythonFloat.MAX_F32_LENGTH) : "").getBytes(StandardCharsets.UTF_8).length;
+    }
+
+    private String json(String offset) {
+        StringBuilder b = new StringBuilder("{\"quant_type\": \"").append(code.name().toLowerCase(java.util.Locale.ROOT))
+                .append("\", \"blocksize\": ").append(blockSize).append(", \"dtype\": \"").append(BnbDtypes.toTorch(dtype))
+                .append("\", \"shape\": [");
+        long[] dims = shape.dims();
+        for (int i = 0; i < dims.length; i++) {
+            b.append(i == 0 ? "" : ", ").append(dims[i]);
+        }
+        b.append(']');
+        nested.ifPresent(n -> b.append(", \"nested_blocksize\": ").append(n.blockSize())
+                .append(", \"nested_dtype\": \"float32\", \"nested_offset\": ").append(offset));
+        return b.append('}').toString();
+    }
+
     /** Number of values. */
     long values() {
         return shape.numel();

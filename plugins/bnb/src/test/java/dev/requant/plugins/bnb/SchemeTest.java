@@ -43,19 +43,27 @@ class SchemeTest {
     }
 
     @Test
-    void theSchemesDecodeOnly() {
-        for (QuantScheme s : List.of(nf4, fp4, int8)) {
-            assertThat(s.canEncode(s.encoding(Map.of()))).as(s.id()).isFalse();
-            TensorInfo t = new TensorInfo("w", Shape.of(4, 64), s.encoding(Map.of()));
-            assertThatThrownBy(() -> s.encode(t, new float[256], 0, 4, new java.lang.foreign.MemorySegment[0]))
-                    .isInstanceOf(UnsupportedOperationException.class);
-        }
+    void whatTheSchemesEncode() {
+        assertThat(nf4.canEncode(nf4.encoding(Map.of()))).isTrue();
+        assertThat(fp4.canEncode(fp4.encoding(Map.of("block", "4096")))).isTrue();
+        assertThat(nf4.canEncode(nf4.encoding(Map.of("block", "48")))).as("not a power of two").isFalse();
+        assertThat(nf4.canEncode(nf4.encoding(Map.of("block", "16")))).as("below bitsandbytes' 32").isFalse();
+        assertThat(int8.canEncode(Encoding.of("bnb_int8"))).isTrue();
         assertThat(nf4.fit(new TensorInfo("w", Shape.of(3, 7), nf4.encoding(Map.of())))).isEmpty();
+        for (String embedding : List.of("model.embed_tokens.weight", "transformer.wte.weight",
+                "transformer.word_embeddings.weight")) {
+            assertThat(nf4.fit(new TensorInfo(embedding, Shape.of(8, 64), nf4.encoding(Map.of())))).get().asString()
+                    .contains("Linear layers only");
+            assertThat(int8.fit(new TensorInfo(embedding, Shape.of(8, 64), Encoding.of("bnb_int8")))).isPresent();
+        }
+        assertThat(nf4.fit(new TensorInfo("lm_head.weight", Shape.of(8, 64), nf4.encoding(Map.of())))).isEmpty();
         assertThat(int8.fit(new TensorInfo("b", Shape.of(7), Encoding.of("bnb_int8")))).contains(
                 "LLM.int8 stores 2-D weights, this one is 1-D");
-        assertThat(int8.layout(new TensorInfo("w", Shape.of(3, 7), Encoding.of("bnb_int8")))).containsExactly(
+        assertThat(int8.fit(new TensorInfo("x.bias", Shape.of(2, 7), Encoding.of("bnb_int8")))).get().asString()
+                .contains("does not end with 'weight'");
+        assertThat(int8.layout(new TensorInfo("x.weight", Shape.of(3, 7), Encoding.of("bnb_int8")))).containsExactly(
                 new PartSpec("weight", ElementType.I8, Shape.of(3, 7)), new PartSpec("SCB", ElementType.F32, Shape.of(3)),
-                new PartSpec("weight_format", ElementType.U8, Shape.of()));
+                new PartSpec("weight_format", ElementType.U8, Shape.of(), PartSpec.Rows.NONE));
     }
 
     @Test

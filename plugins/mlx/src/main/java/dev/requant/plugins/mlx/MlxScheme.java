@@ -3,6 +3,7 @@ package dev.requant.plugins.mlx;
 import dev.requant.kernels.ElementKernels;
 import dev.requant.kernels.Kernels;
 import dev.requant.kernels.affine.AffineKernels;
+import dev.requant.spi.CheckpointLayout;
 import dev.requant.spi.ElementType;
 import dev.requant.spi.Encoding;
 import dev.requant.spi.PartSpec;
@@ -26,7 +27,8 @@ import org.pf4j.Extension;
  * a {@code B}-bit code {@code q} (2 to 8 bits). Parts: {@code weight} (uint32
  * {@code [..., out, in*B/32]}, the codes of a row as one little-endian bit stream), {@code scales}
  * and {@code biases} ({@code [..., out, in/G]}). Defaults are mlx's: 4 bits, groups of 64, f16.
- * Decoding only, so far.
+ * Encoding is {@code mx.quantize}'s (see {@code AffineQuantKernels}), for the widths and group sizes
+ * mlx's affine mode has: 2, 3, 4, 5, 6 or 8 bits, groups of 32, 64 or 128.
  */
 @Extension
 public final class MlxScheme implements QuantScheme {
@@ -37,6 +39,8 @@ public final class MlxScheme implements QuantScheme {
 
     private static final Set<String> KEYS = Set.of("bits", "group", "scale");
     private static final Set<ElementType> SCALE_TYPES = Set.of(ElementType.F16, ElementType.BF16, ElementType.F32);
+    private static final Set<Integer> ENCODED_BITS = Set.of(2, 3, 4, 5, 6, 8);
+    private static final Set<Integer> ENCODED_GROUPS = Set.of(32, 64, 128);
 
     @Override
     public String id() {
@@ -45,7 +49,7 @@ public final class MlxScheme implements QuantScheme {
 
     @Override
     public String description() {
-        return "MLX affine groups (mlx-lm): scale * q + bias, 2 to 8 bits in a uint32 bit stream (decode only)";
+        return "MLX affine groups (mlx-lm): scale * q + bias, 2 to 8 bits in a uint32 bit stream (mx.quantize's encoding)";
     }
 
     @Override
@@ -90,6 +94,14 @@ public final class MlxScheme implements QuantScheme {
         if (in % group != 0) {
             return Optional.of("row length " + in + " is not a multiple of the group size " + group);
         }
+        int bits = number(e.params(), "bits", 4);
+        if (in * bits % 32 != 0) {
+            return Optional.of("row length " + in + " at " + bits + " bits does not fill whole uint32 words");
+        }
+        if (!tensor.name().endsWith("." + WEIGHT)) {
+            return Optional.of("mlx stores a quantized module's P.weight, P.scales and P.biases; this tensor is not"
+                    + " named P.weight");
+        }
         return Optional.empty();
     }
 
@@ -106,9 +118,11 @@ public final class MlxScheme implements QuantScheme {
                 new PartSpec(BIASES, scale, withLast(dims, in / group)));
     }
 
+    /** mlx's affine mode: 2, 3, 4, 5, 6 or 8 bits, groups of 32, 64 or 128. */
     @Override
     public boolean canEncode(Encoding encoding) {
-        return false;
+        return ENCODED_BITS.contains(number(encoding.params(), "bits", 4))
+                && ENCODED_GROUPS.contains(number(encoding.params(), "group", 64));
     }
 
     @Override
@@ -137,7 +151,33 @@ public final class MlxScheme implements QuantScheme {
 
     @Override
     public void encode(TensorInfo tensor, float[] src, int srcOffset, int rows, MemorySegment[] out) {
-        throw new UnsupportedOperationException("mlx: requant decodes MLX checkpoints but does not write them yet");
+        Encoding e = (Encoding) tensor.type();
+        int bits = number(e.params(), "bits", 4);
+        int group = number(e.params(), "group", 64);
+        int in = Math.toIntExact(tensor.shape().rowLength());
+        int groups = rows * (in / group);
+        float[] scales = new float[groups];
+        float[] biases = new float[groups];
+        Kernels.affineQuant().quantizeRows(src, srcOffset, rows, in, group, bits, out[0], 0, scales, biases, 0);
+        ElementType type = ElementType.byId(e.param("scale", "f16")).orElseThrow();
+        writeFloats(type, scales, out[1], groups);
+        writeFloats(type, biases, out[2], groups);
+    }
+
+    /** f32 values stored as the model's type, rounded to nearest even as mlx's casts do. */
+    private static void writeFloats(ElementType type, float[] values, MemorySegment dst, int count) {
+        ElementKernels k = Kernels.elements();
+        switch (type) {
+            case F16 -> k.writeF16(values, 0, dst, 0, count);
+            case BF16 -> k.writeBf16(values, 0, dst, 0, count);
+            case F32 -> k.writeF32(values, 0, dst, 0, count);
+            default -> throw new IllegalStateException("scales of type " + type.id());
+        }
+    }
+
+    @Override
+    public Optional<CheckpointLayout> checkpointLayout() {
+        return Optional.of(new MlxLayout());
     }
 
     /** Values {@code [first, first + count)} of a float part, as f32. */

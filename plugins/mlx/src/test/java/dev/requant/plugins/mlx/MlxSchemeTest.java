@@ -12,6 +12,7 @@ import dev.requant.spi.TensorInfo;
 import dev.requant.spi.TensorPart;
 import dev.requant.spi.TensorType;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.math.BigInteger;
 import java.util.List;
 import java.util.Map;
@@ -40,17 +41,82 @@ class MlxSchemeTest {
     @Test
     void layoutFitAndEncoding() {
         Encoding e = scheme.encoding(Map.of("bits", "5", "group", "32"));
-        TensorInfo moe = new TensorInfo("experts", Shape.of(2, 3, 64), e);
+        TensorInfo moe = new TensorInfo("model.layers.0.mlp.experts.weight", Shape.of(2, 3, 64), e);
         assertThat(scheme.layout(moe)).containsExactly(new PartSpec("weight", ElementType.U32, Shape.of(2, 3, 10)),
                 new PartSpec("scales", ElementType.F16, Shape.of(2, 3, 2)),
                 new PartSpec("biases", ElementType.F16, Shape.of(2, 3, 2)));
         assertThat(scheme.fit(moe)).isEmpty();
-        assertThat(scheme.fit(new TensorInfo("w", Shape.of(8, 160), scheme.encoding(Map.of()))))
+        assertThat(scheme.fit(new TensorInfo("w.weight", Shape.of(8, 160), scheme.encoding(Map.of()))))
                 .contains("row length 160 is not a multiple of the group size 64");
-        assertThat(scheme.fit(new TensorInfo("n", Shape.of(64), e))).isPresent();
-        assertThat(scheme.canEncode(e)).isFalse();
-        assertThatThrownBy(() -> scheme.encode(moe, new float[192], 0, 6, new MemorySegment[3]))
-                .isInstanceOf(UnsupportedOperationException.class);
+        assertThat(scheme.fit(new TensorInfo("w.weight", Shape.of(8, 48), scheme.encoding(Map.of("bits", "3",
+                "group", "16"))))).contains("row length 48 at 3 bits does not fill whole uint32 words");
+        assertThat(scheme.fit(new TensorInfo("w.bias", Shape.of(8, 64), e))).get().asString().contains("P.weight");
+        assertThat(scheme.fit(new TensorInfo("n.weight", Shape.of(64), e))).isPresent();
+        assertThat(scheme.canEncode(e)).isTrue();
+        assertThat(scheme.canEncode(scheme.encoding(Map.of("bits", "7")))).isFalse();
+        assertThat(scheme.canEncode(scheme.encoding(Map.of("group", "16")))).isFalse();
+    }
+
+    @Test
+    void encodesRowRangesAsTheWholeAndDecodesClose() {
+        Encoding e = scheme.encoding(Map.of("bits", "4", "group", "32", "scale", "bf16"));
+        TensorInfo t = new TensorInfo("model.embed_tokens.weight", Shape.of(10, 96), e);
+        SplittableRandom rnd = new SplittableRandom(5);
+        float[] values = new float[960];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) rnd.nextGaussian() * 0.02f;
+        }
+        List<PartSpec> layout = scheme.layout(t);
+        MemorySegment[] whole = new MemorySegment[3];
+        for (int p = 0; p < 3; p++) {
+            whole[p] = MemorySegment.ofArray(new byte[Math.toIntExact(layout.get(p).byteSize())]);
+        }
+        scheme.encoder(t).encode(values, 0, 0, 10, whole);
+        for (int first = 0; first < 10; first += 3) {
+            int rows = Math.min(3, 10 - first);
+            List<PartSpec> chunk = scheme.layout(new TensorInfo(t.name(), Shape.of(rows, 96), e));
+            MemorySegment[] made = new MemorySegment[3];
+            for (int p = 0; p < 3; p++) {
+                made[p] = MemorySegment.ofArray(new byte[Math.toIntExact(chunk.get(p).byteSize())]);
+            }
+            scheme.encoder(t).encode(values, first * 96, first, rows, made);
+            for (int p = 0; p < 3; p++) {
+                long at = first * layout.get(p).byteSize() / 10;
+                assertThat(made[p].toArray(ValueLayout.JAVA_BYTE)).as("part %d rows from %d", p, first)
+                        .isEqualTo(whole[p].asSlice(at, made[p].byteSize()).toArray(ValueLayout.JAVA_BYTE));
+            }
+        }
+        List<TensorPart> parts = new java.util.ArrayList<>();
+        for (int p = 0; p < 3; p++) {
+            parts.add(new TensorPart(layout.get(p), whole[p]));
+        }
+        float[] back = new float[960];
+        scheme.decode(new StoredTensor(t, parts), 0, 10, back, 0);
+        double err = 0;
+        double norm = 0;
+        for (int i = 0; i < 960; i++) {
+            err += (back[i] - values[i]) * (double) (back[i] - values[i]);
+            norm += values[i] * (double) values[i];
+        }
+        assertThat(Math.sqrt(err / norm)).isLessThan(0.15);
+    }
+
+    @Test
+    void checkpointNamesAndConfigAreMlxLm() {
+        var layout = scheme.checkpointLayout().orElseThrow();
+        Encoding four = scheme.encoding(Map.of());
+        Encoding eight = scheme.encoding(Map.of("bits", "8", "group", "32"));
+        TensorInfo q = new TensorInfo("model.layers.0.self_attn.q_proj.weight", Shape.of(64, 64), four);
+        assertThat(layout.partNames(q)).containsExactly("model.layers.0.self_attn.q_proj.weight",
+                "model.layers.0.self_attn.q_proj.scales", "model.layers.0.self_attn.q_proj.biases");
+        var config = layout.config(List.of(q, q.withName("model.layers.1.self_attn.q_proj.weight"),
+                new TensorInfo("lm_head.weight", Shape.of(96, 64), eight),
+                new TensorInfo("model.norm.weight", Shape.of(64), ElementType.F16)));
+        String want = "{\"group_size\": 64, \"bits\": 4, \"mode\": \"affine\", \"lm_head\": {\"group_size\": 32,"
+                + " \"bits\": 8, \"mode\": \"affine\"}}";
+        assertThat(config.configEntries()).containsOnly(Map.entry("quantization", want),
+                Map.entry("quantization_config", want));
+        assertThat(config.sideFiles()).isEmpty();
     }
 
     @ParameterizedTest
