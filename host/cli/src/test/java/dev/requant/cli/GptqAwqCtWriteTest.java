@@ -41,6 +41,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 class GptqAwqCtWriteTest {
     private static final Path STORIES = Cli.SHARED.resolve("fixtures/hf/stories260K-hf");
     private static final Path FIXTURES = Cli.SHARED.resolve("fixtures");
+    /** The verify table's RMSE, REL_RMSE and MAX_ABS columns, all zero however they are spelled. */
+    private static final String NO_ERROR = "( +0(\\.0+)?){3} ";
     private static PluginHost plugins;
     private static Session session;
 
@@ -127,7 +129,7 @@ class GptqAwqCtWriteTest {
         Cli.Result r = Cli.run("convert", in.toString(), out.toString(), "--type", "q4_0", "--verify");
         assertThat(r.code()).as(r.err()).isZero();
         for (String layer : List.of("0.mlp.down_proj", "0.self_attn.q_proj", "1.mlp.up_proj")) {
-            assertThat(r.out()).containsPattern("model.layers." + layer + ".weight +gptq\\S* -> q4_0 repack +0.000 +0.000 +0.000 ");
+            assertThat(r.out()).containsPattern("model.layers." + layer + ".weight +gptq\\S* -> q4_0 repack" + NO_ERROR);
         }
         QuantScheme gptq = plugins.registry().scheme("gptq").orElseThrow();
         int repacked = 0;
@@ -175,7 +177,7 @@ class GptqAwqCtWriteTest {
         Cli.Result r = Cli.run("convert", in.toString(), out.toString(), "--type", type, "--format", "safetensors",
                 "--verify");
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(r.out().lines().filter(l -> l.matches(".* -> \\S+ repack +0\\.000 +0\\.000 +0\\.000 .*")).count())
+        assertThat(r.out().lines().filter(l -> l.matches(".* -> \\S+ repack" + NO_ERROR + ".*")).count())
                 .as(r.out()).isEqualTo(repacks);
         Encoding wanted = (Encoding) TensorType.parse(type);
         QuantScheme gptq = plugins.registry().scheme("gptq").orElseThrow();
