@@ -157,10 +157,11 @@ class GptqAwqCtWriteTest {
     }
 
     /**
-     * GPTQ fixtures repacked into AWQ and compressed-tensors folders of the same bits and groups:
-     * the verify table calls the layers with whole groups repacks with no error, the folder is read
-     * back by its own reader, and every repacked tensor decodes to exactly the GPTQ values; layers
-     * whose rows are not whole groups (down_proj) are converted instead.
+     * GPTQ fixtures repacked into AWQ and compressed-tensors folders of the same bits and groups, and
+     * AWQ and compressed-tensors fixtures into GPTQ: the verify table calls the layers with whole
+     * groups repacks with no error, the folder is read back by its own reader, and every repacked
+     * tensor decodes to exactly the source's values; layers whose rows are not whole groups
+     * (down_proj of 160 in groups of 64, 136 in groups of 32) are converted instead.
      */
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
@@ -169,8 +170,15 @@ class GptqAwqCtWriteTest {
         "gptq_v2_4bit_g64_asym|ct{bits:4,group:64,sym:false,scales:f16}|compressed-tensors|12",
         "gptq_v1_8bit_g64_asym|ct{bits:8,group:64,sym:false,scales:f32}|compressed-tensors|12",
         "gptq_v2_4bit_g32_sym_partial|ct{bits:4,group:32,sym:true,scales:f16}|compressed-tensors|12",
-        "gptq_v2_2bit_g32_asym|ct{bits:2,group:32,sym:false,scales:f16}|compressed-tensors|14"})
-    void gptqRepacksIntoAwqAndCompressedTensorsExactly(String fixture, String type, String format, int repacks)
+        "gptq_v2_2bit_g32_asym|ct{bits:2,group:32,sym:false,scales:f16}|compressed-tensors|14",
+        "awq_gemm_g32|gptq{bits:4,group:32,sym:false,format:v2}|gptq|14",
+        "awq_gemm_g32|gptq{bits:4,group:32,sym:false,format:v1}|gptq|14",
+        "awq_gemv_g32|gptq{bits:4,group:32,sym:false,format:v1}|gptq|14",
+        "ct_w4_g32_sym_bf16|gptq{bits:4,group:32,sym:true}|gptq|14",
+        "ct_w8_g32_asym_bf16|gptq{bits:8,group:32,sym:false,format:v2}|gptq|14",
+        "ct_w4_g32_asym_f16_sharded|gptq{bits:4,group:32,sym:false}|gptq|14",
+        "ct_w4_g32_asym_legacy_i8zp_bf16|gptq{bits:4,group:32,sym:false,format:v2}|gptq|14"})
+    void repacksBetweenGptqAwqAndCompressedTensorsAreExact(String fixture, String type, String format, int repacks)
             throws IOException {
         Path in = FIXTURES.resolve(fixture);
         Path out = dir.resolve("out");
@@ -180,7 +188,6 @@ class GptqAwqCtWriteTest {
         assertThat(r.out().lines().filter(l -> l.matches(".* -> \\S+ repack" + NO_ERROR + ".*")).count())
                 .as(r.out()).isEqualTo(repacks);
         Encoding wanted = (Encoding) TensorType.parse(type);
-        QuantScheme gptq = plugins.registry().scheme("gptq").orElseThrow();
         QuantScheme target = plugins.registry().scheme(wanted.scheme()).orElseThrow();
         int compared = 0;
         try (ModelSource source = session.open(in, null); ModelSource written = session.open(out, null)) {
@@ -193,13 +200,14 @@ class GptqAwqCtWriteTest {
                 }
                 int n = Math.toIntExact(t.info().shape().numel());
                 int rows = Math.toIntExact(t.info().shape().rows());
-                float[] fromGptq = new float[n];
-                gptq.decode((StoredTensor) s, 0, rows, fromGptq, 0);
+                QuantScheme from = plugins.registry().scheme(((Encoding) s.info().type()).scheme()).orElseThrow();
+                float[] fromSource = new float[n];
+                from.decode((StoredTensor) s, 0, rows, fromSource, 0);
                 float[] fromTarget = new float[n];
                 target.decode((StoredTensor) t, 0, rows, fromTarget, 0);
                 for (int i = 0; i < n; i++) {
                     assertThat(Float.floatToRawIntBits(fromTarget[i])).as("%s %s value %d", type, t.name(), i)
-                            .isEqualTo(Float.floatToRawIntBits(fromGptq[i]));
+                            .isEqualTo(Float.floatToRawIntBits(fromSource[i]));
                 }
                 compared++;
             }

@@ -15,6 +15,7 @@ import dev.requant.spi.StoredTensor;
 import dev.requant.spi.TensorEncoder;
 import dev.requant.spi.TensorInfo;
 import dev.requant.spi.TensorPart;
+import dev.requant.spi.Transcoder;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.Map;
@@ -36,7 +37,7 @@ import org.pf4j.Extension;
  *       first G columns are used.</li>
  * </ul>
  * Encoding is round-to-nearest with AutoAWQ's scale and zero-point rule ({@link AwqEncoder}); the
- * checkpoint layout is AutoAWQ's ({@link AwqLayout}).
+ * checkpoint layout is AutoAWQ's ({@link AwqLayout}); AWQ repacks exactly into GPTQ ({@link AwqToGptq}).
  */
 @Extension
 public final class AwqScheme implements QuantScheme {
@@ -114,6 +115,11 @@ public final class AwqScheme implements QuantScheme {
     @Override
     public TensorEncoder encoder(TensorInfo tensor) {
         return new AwqEncoder(params(tensor), Math.toIntExact(tensor.shape().dim(1)), AwqEncoder.roundToNearest());
+    }
+
+    @Override
+    public Optional<Transcoder> transcoder(StoredTensor source, TensorInfo target) {
+        return AwqToGptq.of(source, params(source.info()), target);
     }
 
     @Override

@@ -15,6 +15,7 @@ import dev.requant.spi.StoredTensor;
 import dev.requant.spi.TensorEncoder;
 import dev.requant.spi.TensorInfo;
 import dev.requant.spi.TensorPart;
+import dev.requant.spi.Transcoder;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -41,7 +42,7 @@ import org.pf4j.Extension;
  * whole tensor; {@code weight_g_idx} I32 {@code [in]}, with activation ordering, gives the group
  * of every input column (a -1 in it means column order). Group and channel scales are encoded
  * with compressed-tensors' min-max rule ({@link CtEncoder}); the checkpoint layout is
- * llm-compressor's ({@link CtLayout}).
+ * llm-compressor's ({@link CtLayout}); pack-quantized tensors repack exactly into GPTQ ({@link CtToGptq}).
  */
 @Extension
 public final class CtScheme implements QuantScheme {
@@ -133,6 +134,11 @@ public final class CtScheme implements QuantScheme {
     public TensorEncoder encoder(TensorInfo tensor) {
         CtParams p = params(tensor);
         return new CtEncoder(p, tensor.shape().dim(0), Math.toIntExact(tensor.shape().dim(1)), CtEncoder.minMax(p));
+    }
+
+    @Override
+    public Optional<Transcoder> transcoder(StoredTensor source, TensorInfo target) {
+        return CtToGptq.of(source, params(source.info()), target);
     }
 
     @Override
