@@ -157,8 +157,8 @@ class GptqAwqCtWriteTest {
     }
 
     /**
-     * GPTQ fixtures repacked into AWQ and compressed-tensors folders of the same bits and groups, and
-     * AWQ and compressed-tensors fixtures into GPTQ: the verify table calls the layers with whole
+     * GPTQ, AWQ and compressed-tensors fixtures repacked into each other's folders of the same bits
+     * and groups: the verify table calls the layers with whole
      * groups repacks with no error, the folder is read back by its own reader, and every repacked
      * tensor decodes to exactly the source's values; layers whose rows are not whole groups
      * (down_proj of 160 in groups of 64, 136 in groups of 32) are converted instead.
@@ -177,7 +177,11 @@ class GptqAwqCtWriteTest {
         "ct_w4_g32_sym_bf16|gptq{bits:4,group:32,sym:true}|gptq|14",
         "ct_w8_g32_asym_bf16|gptq{bits:8,group:32,sym:false,format:v2}|gptq|14",
         "ct_w4_g32_asym_f16_sharded|gptq{bits:4,group:32,sym:false}|gptq|14",
-        "ct_w4_g32_asym_legacy_i8zp_bf16|gptq{bits:4,group:32,sym:false,format:v2}|gptq|14"})
+        "ct_w4_g32_asym_legacy_i8zp_bf16|gptq{bits:4,group:32,sym:false,format:v2}|gptq|14",
+        "awq_gemm_g32|ct{bits:4,group:32,sym:false,scales:f16}|compressed-tensors|14",
+        "awq_gemv_g32|ct{bits:4,group:32,sym:false,scales:f32}|compressed-tensors|14",
+        "ct_w4_g32_asym_f16_sharded|awq{group:32}|awq|14",
+        "ct_w4_g32_sym_bf16|awq{group:32,version:gemv}|awq|14"})
     void repacksBetweenGptqAwqAndCompressedTensorsAreExact(String fixture, String type, String format, int repacks)
             throws IOException {
         Path in = FIXTURES.resolve(fixture);

@@ -37,7 +37,7 @@ import org.pf4j.Extension;
  *       first G columns are used.</li>
  * </ul>
  * Encoding is round-to-nearest with AutoAWQ's scale and zero-point rule ({@link AwqEncoder}); the
- * checkpoint layout is AutoAWQ's ({@link AwqLayout}); AWQ repacks exactly into GPTQ ({@link AwqToGptq}).
+ * checkpoint layout is AutoAWQ's ({@link AwqLayout}); AWQ repacks exactly into GPTQ and compressed-tensors ({@link AwqRepack}).
  */
 @Extension
 public final class AwqScheme implements QuantScheme {
@@ -119,7 +119,7 @@ public final class AwqScheme implements QuantScheme {
 
     @Override
     public Optional<Transcoder> transcoder(StoredTensor source, TensorInfo target) {
-        return AwqToGptq.of(source, params(source.info()), target);
+        return AwqRepack.of(source, params(source.info()), target);
     }
 
     @Override

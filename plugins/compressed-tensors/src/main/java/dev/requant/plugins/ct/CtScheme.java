@@ -42,7 +42,8 @@ import org.pf4j.Extension;
  * whole tensor; {@code weight_g_idx} I32 {@code [in]}, with activation ordering, gives the group
  * of every input column (a -1 in it means column order). Group and channel scales are encoded
  * with compressed-tensors' min-max rule ({@link CtEncoder}); the checkpoint layout is
- * llm-compressor's ({@link CtLayout}); pack-quantized tensors repack exactly into GPTQ ({@link CtToGptq}).
+ * llm-compressor's ({@link CtLayout}); pack-quantized tensors repack exactly into GPTQ
+ * ({@link CtToGptq}) and AWQ ({@link CtToAwq}).
  */
 @Extension
 public final class CtScheme implements QuantScheme {
@@ -138,7 +139,8 @@ public final class CtScheme implements QuantScheme {
 
     @Override
     public Optional<Transcoder> transcoder(StoredTensor source, TensorInfo target) {
-        return CtToGptq.of(source, params(source.info()), target);
+        CtParams p = params(source.info());
+        return CtToGptq.of(source, p, target).or(() -> CtToAwq.of(source, p, target));
     }
 
     @Override
