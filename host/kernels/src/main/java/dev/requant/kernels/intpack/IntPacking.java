@@ -71,4 +71,20 @@ public record IntPacking(int bits, boolean crossesWords) {
         }
         return (int) (v >>> shift) & mask();
     }
+
+    /**
+     * Sets field {@code i} of {@code words} to the low {@code bits} bits of {@code value}, leaving
+     * every other field as it is: the writing twin of {@link #field}.
+     */
+    public void put(int[] words, long i, int value) {
+        long pos = bitOf(i);
+        int w = (int) (pos >>> 5);
+        int shift = (int) (pos & 31);
+        long v = (long) (value & mask()) << shift;
+        long keep = ~((long) mask() << shift);
+        words[w] = (int) ((words[w] & keep) | v);
+        if (shift + bits > 32) {
+            words[w + 1] = (int) ((words[w + 1] & (keep >>> 32)) | (v >>> 32));
+        }
+    }
 }

@@ -117,4 +117,31 @@ class IntPackingTest {
         assertThat(IntPacking.stream(5).crossesWords()).isTrue();
         assertThat(IntPacking.wordAligned(5).crossesWords()).isFalse();
     }
+
+    @Test
+    void putWritesWhatFieldReadsAndLeavesNeighboursAlone() {
+        java.util.Random random = new java.util.Random(7);
+        for (IntPacking packing : new IntPacking[] {IntPacking.stream(2), IntPacking.stream(3), IntPacking.stream(4),
+                IntPacking.stream(8), IntPacking.stream(5), IntPacking.wordAligned(3)}) {
+            int count = 97;
+            int[] values = new int[count];
+            int[] words = new int[(int) packing.wordsFor(count)];
+            java.util.Arrays.fill(words, -1);
+            for (int i = 0; i < count; i++) {
+                values[i] = random.nextInt(packing.mask() + 1);
+                packing.put(words, i, values[i]);
+            }
+            // overwrite every third field again: a set field must not keep old bits
+            for (int i = 0; i < count; i += 3) {
+                values[i] = packing.mask() - values[i];
+                packing.put(words, i, values[i] | ~packing.mask());
+            }
+            for (int i = 0; i < count; i++) {
+                assertThat(packing.field(words, i)).as("%s field %d", packing, i).isEqualTo(values[i]);
+            }
+        }
+        int[] words = new int[3];
+        IntPacking.stream(3).put(words, 10, 0b110);
+        assertThat(words).containsExactly(0b10 << 30, 1, 0);
+    }
 }

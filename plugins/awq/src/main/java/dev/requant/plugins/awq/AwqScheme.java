@@ -5,14 +5,17 @@ import dev.requant.kernels.Layouts;
 import dev.requant.kernels.intpack.IntPackKernels;
 import dev.requant.kernels.intpack.IntPacking;
 import dev.requant.kernels.intpack.Words;
+import dev.requant.spi.CheckpointLayout;
 import dev.requant.spi.ElementType;
 import dev.requant.spi.Encoding;
 import dev.requant.spi.PartSpec;
 import dev.requant.spi.QuantScheme;
 import dev.requant.spi.Shape;
 import dev.requant.spi.StoredTensor;
+import dev.requant.spi.TensorEncoder;
 import dev.requant.spi.TensorInfo;
 import dev.requant.spi.TensorPart;
+import dev.requant.spi.Transcoder;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +36,8 @@ import org.pf4j.Extension;
  *       ({@link AwqParams#gemvZeroWords}); {@code scales} {@code [out, 8 ZW]}, of which the
  *       first G columns are used.</li>
  * </ul>
- * Decoding only: {@link #canEncode} is false.
+ * Encoding is round-to-nearest with AutoAWQ's scale and zero-point rule ({@link AwqEncoder}); the
+ * checkpoint layout is AutoAWQ's ({@link AwqLayout}); AWQ repacks exactly into GPTQ and compressed-tensors ({@link AwqRepack}).
  */
 @Extension
 public final class AwqScheme implements QuantScheme {
@@ -55,7 +59,7 @@ public final class AwqScheme implements QuantScheme {
 
     @Override
     public String description() {
-        return "AWQ (AutoAWQ GEMM and GEMV): 4-bit codes in int32 with group scales and zero points; decode only";
+        return "AWQ (AutoAWQ GEMM and GEMV): 4-bit codes in int32 with group scales and zero points; round-to-nearest encoding";
     }
 
     @Override
@@ -89,9 +93,9 @@ public final class AwqScheme implements QuantScheme {
         int groups = p.groups(in);
         return switch (p.version()) {
             case GEMM -> List.of(
-                    new PartSpec(QWEIGHT, ElementType.I32, Shape.of(in, out / 8)),
-                    new PartSpec(QZEROS, ElementType.I32, Shape.of(groups, out / 8)),
-                    new PartSpec(SCALES, ElementType.F16, Shape.of(groups, out)));
+                    new PartSpec(QWEIGHT, ElementType.I32, Shape.of(in, out / 8), PartSpec.Rows.LAST),
+                    new PartSpec(QZEROS, ElementType.I32, Shape.of(groups, out / 8), PartSpec.Rows.LAST),
+                    new PartSpec(SCALES, ElementType.F16, Shape.of(groups, out), PartSpec.Rows.LAST));
             case GEMV -> {
                 int zw = p.gemvZeroWords(in);
                 yield List.of(
@@ -102,14 +106,25 @@ public final class AwqScheme implements QuantScheme {
         };
     }
 
+    /** GEMM packs eight output rows per word. */
     @Override
-    public boolean canEncode(Encoding encoding) {
-        return false;
+    public int rowAlignment(TensorInfo tensor) {
+        return params(tensor).version() == AwqParams.Version.GEMM ? 8 : 1;
     }
 
     @Override
-    public void encode(TensorInfo tensor, float[] src, int srcOffset, int rows, MemorySegment[] out) {
-        throw new UnsupportedOperationException("requant does not encode awq yet");
+    public TensorEncoder encoder(TensorInfo tensor) {
+        return new AwqEncoder(params(tensor), Math.toIntExact(tensor.shape().dim(1)), AwqEncoder.roundToNearest());
+    }
+
+    @Override
+    public Optional<Transcoder> transcoder(StoredTensor source, TensorInfo target) {
+        return AwqRepack.of(source, params(source.info()), target);
+    }
+
+    @Override
+    public Optional<CheckpointLayout> checkpointLayout() {
+        return Optional.of(new AwqLayout());
     }
 
     @Override
@@ -180,8 +195,8 @@ public final class AwqScheme implements QuantScheme {
         }
     }
 
-    private AwqParams params(TensorInfo tensor) {
-        if (!(tensor.type() instanceof Encoding e) || !e.scheme().equals(id())) {
+    static AwqParams params(TensorInfo tensor) {
+        if (!(tensor.type() instanceof Encoding e) || !e.scheme().equals(AwqParams.SCHEME)) {
             throw new IllegalArgumentException(tensor.name() + " is " + tensor.type().id() + ", not awq");
         }
         return AwqParams.of(e.params());

@@ -157,7 +157,13 @@ class AwqReaderTest {
         Encoding gemm = scheme.encoding(Map.of("group", "32"));
         assertThat(scheme.layout(new TensorInfo("w", Shape.of(64, 160), gemm))).extracting(PartSpec::shape)
                 .containsExactly(Shape.of(160, 8), Shape.of(5, 8), Shape.of(5, 64));
-        assertThat(scheme.canEncode(gemm)).isFalse();
+        assertThat(scheme.canEncode(gemm)).isTrue();
+        assertThat(scheme.layout(new TensorInfo("w", Shape.of(64, 160), gemm))).extracting(PartSpec::rows)
+                .containsOnly(PartSpec.Rows.LAST);
+        assertThat(scheme.rowAlignment(new TensorInfo("w", Shape.of(64, 160), gemm))).isEqualTo(8);
+        assertThat(scheme.rowAlignment(new TensorInfo("w", Shape.of(64, 160), gemv))).isEqualTo(1);
+        assertThat(scheme.fit(new TensorInfo("w", Shape.of(60, 64), gemm)))
+                .contains("60 rows is not a multiple of 8 (8 codes per int32)");
         assertThat(scheme.fit(new TensorInfo("w", Shape.of(64, 100), gemm)))
                 .contains("row length 100 is not a multiple of the group size 32");
     }

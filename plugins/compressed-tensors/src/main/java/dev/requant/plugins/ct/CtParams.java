@@ -1,5 +1,6 @@
 package dev.requant.plugins.ct;
 
+import dev.requant.spi.ElementType;
 import dev.requant.spi.Encoding;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -19,10 +20,12 @@ import java.util.Set;
  *                 whole tensor
  * @param group    input columns per group; only for the group strategy (0 otherwise)
  * @param sym      symmetric: no zero points are stored
+ * @param scales   the element type of {@code weight_scale}, the model's dtype: bf16 (named in the
+ *                 encoding only when it is not bf16), f16 or f32
  */
-record CtParams(int bits, Format format, Strategy strategy, int group, boolean sym) {
+record CtParams(int bits, Format format, Strategy strategy, int group, boolean sym, ElementType scales) {
     static final String SCHEME = "ct";
-    private static final Set<String> KEYS = Set.of("bits", "format", "strategy", "group", "sym");
+    private static final Set<String> KEYS = Set.of("bits", "format", "strategy", "group", "sym", "scales");
 
     enum Format {
         PACK_QUANTIZED, INT_QUANTIZED, NAIVE_QUANTIZED;
@@ -83,7 +86,7 @@ record CtParams(int bits, Format format, Strategy strategy, int group, boolean s
         for (String key : params.keySet()) {
             if (!KEYS.contains(key)) {
                 throw new IllegalArgumentException("ct has no parameter '" + key + "' (parameters: bits, format,"
-                        + " strategy, group, sym)");
+                        + " strategy, group, sym, scales)");
             }
         }
         Strategy strategy = Strategy.of(params.getOrDefault("strategy", "group"));
@@ -93,7 +96,7 @@ record CtParams(int bits, Format format, Strategy strategy, int group, boolean s
             throw new IllegalArgumentException("sym: '" + sym + "' is neither true nor false");
         }
         return new CtParams(integer(params, "bits", 4), Format.of(params.getOrDefault("format", "pack-quantized")),
-                strategy, group, Boolean.parseBoolean(sym));
+                strategy, group, Boolean.parseBoolean(sym), scaleType(params.getOrDefault("scales", "bf16")));
     }
 
     Encoding encoding() {
@@ -105,6 +108,9 @@ record CtParams(int bits, Format format, Strategy strategy, int group, boolean s
             p.put("group", Integer.toString(group));
         }
         p.put("sym", Boolean.toString(sym));
+        if (scales != ElementType.BF16) {
+            p.put("scales", scales.id());
+        }
         return new Encoding(SCHEME, p);
     }
 
@@ -116,6 +122,15 @@ record CtParams(int bits, Format format, Strategy strategy, int group, boolean s
     /** Codes per packed int32 word. */
     int perWord() {
         return 32 / bits;
+    }
+
+    private static ElementType scaleType(String id) {
+        return switch (id) {
+            case "bf16" -> ElementType.BF16;
+            case "f16" -> ElementType.F16;
+            case "f32" -> ElementType.F32;
+            default -> throw new IllegalArgumentException("scales: '" + id + "' is not bf16, f16 or f32");
+        };
     }
 
     private static int integer(Map<String, String> params, String key, int fallback) {

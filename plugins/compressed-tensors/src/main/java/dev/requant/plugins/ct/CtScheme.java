@@ -5,15 +5,17 @@ import dev.requant.kernels.Layouts;
 import dev.requant.kernels.intpack.IntPackKernels;
 import dev.requant.kernels.intpack.IntPacking;
 import dev.requant.kernels.intpack.Words;
+import dev.requant.spi.CheckpointLayout;
 import dev.requant.spi.ElementType;
 import dev.requant.spi.Encoding;
 import dev.requant.spi.PartSpec;
 import dev.requant.spi.QuantScheme;
 import dev.requant.spi.Shape;
 import dev.requant.spi.StoredTensor;
+import dev.requant.spi.TensorEncoder;
 import dev.requant.spi.TensorInfo;
 import dev.requant.spi.TensorPart;
-import java.lang.foreign.MemorySegment;
+import dev.requant.spi.Transcoder;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -38,8 +40,10 @@ import org.pf4j.Extension;
  * </ul>
  * {@code weight_scale} is {@code [out, G]} (G groups, or 1 per channel) or {@code [1]} for the
  * whole tensor; {@code weight_g_idx} I32 {@code [in]}, with activation ordering, gives the group
- * of every input column (a -1 in it means column order). Decoding only: {@link #canEncode} is
- * false.
+ * of every input column (a -1 in it means column order). Group and channel scales are encoded
+ * with compressed-tensors' min-max rule ({@link CtEncoder}); the checkpoint layout is
+ * llm-compressor's ({@link CtLayout}); pack-quantized tensors repack exactly into GPTQ
+ * ({@link CtToGptq}) and AWQ ({@link CtToAwq}).
  */
 @Extension
 public final class CtScheme implements QuantScheme {
@@ -60,7 +64,7 @@ public final class CtScheme implements QuantScheme {
     @Override
     public String description() {
         return "compressed-tensors integer weights (pack-quantized, int-quantized, naive-quantized): group, channel"
-                + " or tensor scales; decode only";
+                + " or tensor scales; min-max encoding of group and channel scales";
     }
 
     @Override
@@ -70,8 +74,28 @@ public final class CtScheme implements QuantScheme {
 
     @Override
     public Optional<String> fit(TensorInfo tensor) {
-        return tensor.shape().rank() == 2 ? Optional.empty()
-                : Optional.of("ct holds 2-d weights, not " + tensor.shape().rank() + "-d");
+        if (tensor.shape().rank() != 2) {
+            return Optional.of("ct holds 2-d weights, not " + tensor.shape().rank() + "-d");
+        }
+        CtParams p = params(tensor);
+        long out = tensor.shape().dim(0);
+        long in = tensor.shape().dim(1);
+        if (p.strategy() == CtParams.Strategy.GROUP && in % p.group() != 0) {
+            // compressed-tensors raises a ValueError for columns % group_size != 0
+            return Optional.of("row length " + in + " is not a multiple of group " + p.group());
+        }
+        if (!p.sym() && p.format().packed() && out % p.perWord() != 0) {
+            return Optional.of("out_features " + out + " is not a multiple of " + p.perWord() + ": weight_zero_point"
+                    + " packs " + p.perWord() + " outputs per int32 word");
+        }
+        return Optional.empty();
+    }
+
+    /** Asymmetric pack-quantized zero points pack {@code 32 / bits} output rows per word. */
+    @Override
+    public int rowAlignment(TensorInfo tensor) {
+        CtParams p = params(tensor);
+        return !p.sym() && p.format().packed() ? p.perWord() : 1;
     }
 
     @Override
@@ -79,34 +103,49 @@ public final class CtScheme implements QuantScheme {
         CtParams p = params(tensor);
         long out = tensor.shape().dim(0);
         long in = tensor.shape().dim(1);
-        Shape scale = p.strategy() == CtParams.Strategy.TENSOR ? Shape.of(1) : Shape.of(out, p.groups(in));
+        boolean perTensor = p.strategy() == CtParams.Strategy.TENSOR;
+        Shape scale = perTensor ? Shape.of(1) : Shape.of(out, p.groups(in));
+        PartSpec.Rows scaleRows = perTensor ? PartSpec.Rows.NONE : PartSpec.Rows.FIRST;
         List<PartSpec> parts = new ArrayList<>();
         if (p.format().packed()) {
             parts.add(new PartSpec(PACKED, ElementType.I32, Shape.of(out, (in + p.perWord() - 1) / p.perWord())));
         } else {
             parts.add(new PartSpec(CODES, ElementType.I8, Shape.of(out, in)));
         }
-        parts.add(new PartSpec(SCALE, ElementType.BF16, scale));
+        parts.add(new PartSpec(SCALE, p.scales(), scale, scaleRows));
         if (!p.sym()) {
             boolean packedZeros = p.format().packed() && p.strategy() != CtParams.Strategy.TENSOR;
             parts.add(packedZeros
                     ? new PartSpec(ZERO_POINT, ElementType.I32, Shape.of((out + p.perWord() - 1) / p.perWord(), p.groups(in)))
-                    : new PartSpec(ZERO_POINT, ElementType.I8, scale));
+                    : new PartSpec(ZERO_POINT, ElementType.I8, scale, scaleRows));
         }
         if (p.format().packed()) {
-            parts.add(new PartSpec(SHAPE, ElementType.I64, Shape.of(2)));
+            parts.add(new PartSpec(SHAPE, ElementType.I64, Shape.of(2), PartSpec.Rows.NONE));
         }
         return List.copyOf(parts);
     }
 
+    /** Group and channel scales; a whole-tensor scale would need a prepass, not written. */
     @Override
     public boolean canEncode(Encoding encoding) {
-        return false;
+        return CtParams.of(encoding.params()).strategy() != CtParams.Strategy.TENSOR;
     }
 
     @Override
-    public void encode(TensorInfo tensor, float[] src, int srcOffset, int rows, MemorySegment[] out) {
-        throw new UnsupportedOperationException("requant does not encode ct yet");
+    public TensorEncoder encoder(TensorInfo tensor) {
+        CtParams p = params(tensor);
+        return new CtEncoder(p, tensor.shape().dim(0), Math.toIntExact(tensor.shape().dim(1)), CtEncoder.minMax(p));
+    }
+
+    @Override
+    public Optional<Transcoder> transcoder(StoredTensor source, TensorInfo target) {
+        CtParams p = params(source.info());
+        return CtToGptq.of(source, p, target).or(() -> CtToAwq.of(source, p, target));
+    }
+
+    @Override
+    public Optional<CheckpointLayout> checkpointLayout() {
+        return Optional.of(new CtLayout());
     }
 
     @Override
@@ -178,6 +217,16 @@ public final class CtScheme implements QuantScheme {
         }
     }
 
+    /** The signed zero points ({@code zp} of the formula; 0 when symmetric) of row {@code n}, for every group. */
+    static void signedZeroPoints(StoredTensor source, CtParams p, long n, int[] dst, int dstOffset) {
+        int[] z = new int[p.groups(source.info().shape().dim(1))];
+        int offset = p.format().packed() ? 1 << (p.bits() - 1) : 0;
+        zeros(optional(source, ZERO_POINT), p, IntPacking.wordAligned(p.bits()), n, offset, z);
+        for (int g = 0; g < z.length; g++) {
+            dst[dstOffset + g] = z[g] - offset;
+        }
+    }
+
     /** The stored group of every column, or null when groups are consecutive (no g_idx, or a -1 in it). */
     private static int[] groupIndexes(StoredTensor source, int in) {
         Optional<TensorPart> part = optional(source, G_IDX);
@@ -198,8 +247,8 @@ public final class CtScheme implements QuantScheme {
         return t.parts().stream().filter(p -> p.role().equals(role)).findFirst();
     }
 
-    private CtParams params(TensorInfo tensor) {
-        if (!(tensor.type() instanceof Encoding e) || !e.scheme().equals(id())) {
+    static CtParams params(TensorInfo tensor) {
+        if (!(tensor.type() instanceof Encoding e) || !e.scheme().equals(CtParams.SCHEME)) {
             throw new IllegalArgumentException(tensor.name() + " is " + tensor.type().id() + ", not ct");
         }
         return CtParams.of(e.params());

@@ -184,7 +184,8 @@ final class CtTensors {
             throw BadInputException.inTensor(file, name, "weight_scale is " + scale.info().shape() + ", a " + strategy.id()
                     + " scale, but config group " + group.get().name() + " says strategy " + configuredStrategy.get());
         }
-        CtParams params = new CtParams(bits, format, strategy, groupSize, !parts.containsKey(CtScheme.ZERO_POINT));
+        CtParams params = new CtParams(bits, format, strategy, groupSize, !parts.containsKey(CtScheme.ZERO_POINT),
+                scale.parts().getFirst().spec().dtype());
         checkZeroPoint(name, parts.get(CtScheme.ZERO_POINT), params, out, groups, scale, args);
         checkGroupIndexes(name, parts.get(CtScheme.G_IDX), in, groups);
 

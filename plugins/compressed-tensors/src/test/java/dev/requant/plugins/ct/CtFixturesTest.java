@@ -45,8 +45,9 @@ class CtFixturesTest {
         Map<String, float[]> expected = Checkpoints.expected(path);
         Map<String, Object> spec = Json.object(Json.parseObject(Files.readAllBytes(path.resolve("manifest.json"))),
                 "spec").orElseThrow();
+        // the scale type is named when it is not bf16 (the fixtures' model dtype)
         String id = "ct{bits:" + spec.get("bits") + ",format:pack-quantized,group:" + spec.get("group_size")
-                + ",strategy:group,sym:" + spec.get("sym") + "}";
+                + (fixture.contains("_f16") ? ",scales:f16" : "") + ",strategy:group,sym:" + spec.get("sym") + "}";
         try (ModelSource m = READER.open(path, Checkpoints.CONTEXT)) {
             assertThat(m.format()).isEqualTo("compressed-tensors");
             assertThat(m.tensors()).extracting(SourceTensor::name).containsExactlyInAnyOrderElementsOf(expected.keySet());

@@ -160,12 +160,22 @@ class CtReaderTest {
                 new PartSpec("weight_packed", ElementType.I32, Shape.of(64, 20)),
                 new PartSpec("weight_scale", ElementType.BF16, Shape.of(64, 5)),
                 new PartSpec("weight_zero_point", ElementType.I32, Shape.of(8, 5)),
-                new PartSpec("weight_shape", ElementType.I64, Shape.of(2)));
+                new PartSpec("weight_shape", ElementType.I64, Shape.of(2), PartSpec.Rows.NONE));
         Encoding int8 = scheme.encoding(Map.of("format", "int-quantized", "bits", "8", "strategy", "channel",
                 "sym", "false"));
         assertThat(scheme.layout(new TensorInfo("w", Shape.of(64, 160), int8))).extracting(PartSpec::shape)
                 .containsExactly(Shape.of(64, 160), Shape.of(64, 1), Shape.of(64, 1));
-        assertThat(scheme.canEncode(asym)).isFalse();
+        assertThat(scheme.canEncode(asym)).isTrue();
+        assertThat(scheme.canEncode(scheme.encoding(Map.of("strategy", "tensor")))).isFalse();
+        assertThat(scheme.rowAlignment(new TensorInfo("w", Shape.of(64, 160), asym))).isEqualTo(8);
+        assertThat(scheme.fit(new TensorInfo("w", Shape.of(64, 100), asym)))
+                .contains("row length 100 is not a multiple of group 32");
+        assertThat(scheme.fit(new TensorInfo("w", Shape.of(60, 160), asym)))
+                .contains("out_features 60 is not a multiple of 8: weight_zero_point packs 8 outputs per int32 word");
+        Encoding f16 = scheme.encoding(Map.of("scales", "f16"));
+        assertThat(f16.id()).isEqualTo("ct{bits:4,format:pack-quantized,group:128,scales:f16,strategy:group,sym:true}");
+        assertThat(scheme.layout(new TensorInfo("w", Shape.of(64, 128), f16)).get(1).dtype()).isEqualTo(ElementType.F16);
+        assertThatThrownBy(() -> scheme.encoding(Map.of("scales", "f8"))).hasMessageContaining("scales: 'f8'");
     }
 
     private static List<Tensor> concat(List<Tensor> tensors, Tensor extra) {

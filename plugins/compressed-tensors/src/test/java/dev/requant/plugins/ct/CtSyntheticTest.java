@@ -96,7 +96,7 @@ class CtSyntheticTest {
             expected[i] = (float) q[i] * scale[i / IN];
         }
         assertThat(Checkpoints.firstDifference(expected,
-                decoded(c, "ct{bits:8,format:naive-quantized,strategy:channel,sym:true}"))).isEqualTo(-1);
+                decoded(c, "ct{bits:8,format:naive-quantized,scales:f32,strategy:channel,sym:true}"))).isEqualTo(-1);
 
         byte[] zp = {-3};
         Path t = checkpoint(config("int-quantized", 8, "tensor", null, false, null), List.of(
@@ -107,7 +107,7 @@ class CtSyntheticTest {
             expected[i] = (float) (q[i] + 3) * scale[0];
         }
         assertThat(Checkpoints.firstDifference(expected,
-                decoded(t, "ct{bits:8,format:int-quantized,strategy:tensor,sym:false}"))).isEqualTo(-1);
+                decoded(t, "ct{bits:8,format:int-quantized,scales:f32,strategy:tensor,sym:false}"))).isEqualTo(-1);
     }
 
     @Test

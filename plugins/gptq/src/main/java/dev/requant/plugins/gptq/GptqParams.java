@@ -17,10 +17,15 @@ import java.util.Set;
  *                the data: act-order with static groups leaves them in runs)
  * @param format  how zero points are stored: {@code v1} ({@code checkpoint_format: gptq}, stored
  *                minus one) or {@code v2} ({@code gptq_v2}, stored as they are)
+ * @param pad     when encoding, whether a row length that is no multiple of the group may end in a
+ *                partial last group (GPTQModel's ceil groups: its scales, zero points and
+ *                {@code g_idx} cover the short group, {@code qweight} the real columns only);
+ *                exllama-style loaders refuse such tensors, so it is asked for explicitly. Named
+ *                in the encoding only when true.
  */
-record GptqParams(int bits, int group, boolean sym, boolean descAct, Format format) {
+record GptqParams(int bits, int group, boolean sym, boolean descAct, Format format, boolean pad) {
     static final String SCHEME = "gptq";
-    private static final Set<String> KEYS = Set.of("bits", "group", "sym", "desc_act", "format");
+    private static final Set<String> KEYS = Set.of("bits", "group", "sym", "desc_act", "format", "pad");
 
     enum Format {
         V1, V2;
@@ -41,7 +46,7 @@ record GptqParams(int bits, int group, boolean sym, boolean descAct, Format form
 
     /**
      * Parses encoding parameters; absent ones take the defaults {@code bits:4, group:128, sym:true,
-     * desc_act:false, format:v1}.
+     * desc_act:false, format:v1, pad:false}.
      *
      * @throws IllegalArgumentException naming the parameter that is unknown or malformed
      */
@@ -49,11 +54,12 @@ record GptqParams(int bits, int group, boolean sym, boolean descAct, Format form
         for (String key : params.keySet()) {
             if (!KEYS.contains(key)) {
                 throw new IllegalArgumentException("gptq has no parameter '" + key + "' (parameters: bits, group, sym,"
-                        + " desc_act, format)");
+                        + " desc_act, format, pad)");
             }
         }
         return new GptqParams(integer(params, "bits", 4), integer(params, "group", 128), bool(params, "sym", true),
-                bool(params, "desc_act", false), format(params.getOrDefault("format", "v1")));
+                bool(params, "desc_act", false), format(params.getOrDefault("format", "v1")),
+                bool(params, "pad", false));
     }
 
     Encoding encoding() {
@@ -63,7 +69,20 @@ record GptqParams(int bits, int group, boolean sym, boolean descAct, Format form
         p.put("sym", Boolean.toString(sym));
         p.put("desc_act", Boolean.toString(descAct));
         p.put("format", format.id());
+        if (pad) {
+            p.put("pad", "true");
+        }
         return new Encoding(SCHEME, p);
+    }
+
+    /** Input columns per group for rows of {@code in} columns. */
+    int groupSize(int in) {
+        return group == -1 ? in : group;
+    }
+
+    /** The largest code, {@code 2^bits - 1}. */
+    int maxq() {
+        return (1 << bits) - 1;
     }
 
     /** Groups of scales and zero points for {@code in} input columns. */

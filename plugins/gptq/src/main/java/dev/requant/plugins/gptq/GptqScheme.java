@@ -4,6 +4,7 @@ import dev.requant.kernels.Kernels;
 import dev.requant.kernels.intpack.IntPackKernels;
 import dev.requant.kernels.intpack.IntPacking;
 import dev.requant.kernels.intpack.Words;
+import dev.requant.spi.CheckpointLayout;
 import dev.requant.spi.ElementType;
 import dev.requant.spi.Encoding;
 import dev.requant.spi.PartSpec;
@@ -11,8 +12,9 @@ import dev.requant.spi.QuantScheme;
 import dev.requant.spi.Shape;
 import dev.requant.spi.StoredTensor;
 import dev.requant.spi.TensorInfo;
+import dev.requant.spi.TensorEncoder;
 import dev.requant.spi.TensorPart;
-import java.lang.foreign.MemorySegment;
+import dev.requant.spi.Transcoder;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -33,7 +35,9 @@ import org.pf4j.Extension;
  * of 0 was stored gives it back; a per-field "+1" gets both fields wrong. 3-bit fields cross
  * words and are corrected field by field, wrapping ({@code (z + 1) & 7}).
  *
- * <p>Decoding only: {@link #canEncode} is false.
+ * <p>Encoding is round-to-nearest without act-order ({@link GptqEncoder}); a symmetric 4-bit tensor
+ * whose groups are whole 32-blocks transcodes exactly to {@code q4_0}, an asymmetric one to
+ * {@code q4_1} ({@link GptqToQ4}). The checkpoint layout is GPTQModel's ({@link GptqLayout}).
  */
 @Extension
 public final class GptqScheme implements QuantScheme {
@@ -42,7 +46,7 @@ public final class GptqScheme implements QuantScheme {
     static final String SCALES = "scales";
     static final String G_IDX = "g_idx";
 
-    private final IntPackKernels k = Kernels.intPack();
+    private static final IntPackKernels K = Kernels.intPack();
 
     @Override
     public String id() {
@@ -62,8 +66,35 @@ public final class GptqScheme implements QuantScheme {
 
     @Override
     public Optional<String> fit(TensorInfo tensor) {
-        return tensor.shape().rank() == 2 ? Optional.empty()
-                : Optional.of("gptq holds 2-d weights, not " + tensor.shape().rank() + "-d");
+        if (tensor.shape().rank() != 2) {
+            return Optional.of("gptq holds 2-d weights, not " + tensor.shape().rank() + "-d");
+        }
+        GptqParams p = params(tensor);
+        long out = tensor.shape().dim(0);
+        long in = tensor.shape().dim(1);
+        if (p.descAct()) {
+            return Optional.of("act-order (desc_act:true) needs calibration data; requant encodes gptq without it");
+        }
+        int align = alignment(p);
+        if (out % align != 0) {
+            return Optional.of("out_features " + out + " is not a multiple of " + align + ": qzeros packs "
+                    + (p.bits() == 3 ? "32 outputs in 3 int32 words" : 32 / p.bits() + " outputs per int32 word"));
+        }
+        if (p.group() != -1 && in % p.group() != 0 && !p.pad()) {
+            return Optional.of("row length " + in + " is not a multiple of group " + p.group() + " (pad:true stores a"
+                    + " partial last group, as GPTQModel does)");
+        }
+        return Optional.empty();
+    }
+
+    /** Output rows per qzeros word unit: 32/bits, and 32 for 3-bit codes (3 words hold 32). */
+    private static int alignment(GptqParams p) {
+        return p.bits() == 3 ? 32 : 32 / p.bits();
+    }
+
+    @Override
+    public int rowAlignment(TensorInfo tensor) {
+        return alignment(params(tensor));
     }
 
     @Override
@@ -74,20 +105,32 @@ public final class GptqScheme implements QuantScheme {
         IntPacking packing = IntPacking.stream(p.bits());
         int groups = p.groups(in);
         return List.of(
-                new PartSpec(QWEIGHT, ElementType.I32, Shape.of(packing.wordsFor(in), out)),
-                new PartSpec(QZEROS, ElementType.I32, Shape.of(groups, packing.wordsFor(out))),
-                new PartSpec(SCALES, ElementType.F16, Shape.of(groups, out)),
-                new PartSpec(G_IDX, ElementType.I32, Shape.of(in)));
+                new PartSpec(QWEIGHT, ElementType.I32, Shape.of(packing.wordsFor(in), out), PartSpec.Rows.LAST),
+                new PartSpec(QZEROS, ElementType.I32, Shape.of(groups, packing.wordsFor(out)), PartSpec.Rows.LAST),
+                new PartSpec(SCALES, ElementType.F16, Shape.of(groups, out), PartSpec.Rows.LAST),
+                new PartSpec(G_IDX, ElementType.I32, Shape.of(in), PartSpec.Rows.NONE));
     }
 
     @Override
     public boolean canEncode(Encoding encoding) {
-        return false;
+        return !GptqParams.of(encoding.params()).descAct();
     }
 
     @Override
-    public void encode(TensorInfo tensor, float[] src, int srcOffset, int rows, MemorySegment[] out) {
-        throw new UnsupportedOperationException("requant does not encode gptq yet");
+    public TensorEncoder encoder(TensorInfo tensor) {
+        GptqParams p = params(tensor);
+        return new GptqEncoder(p, Math.toIntExact(tensor.shape().dim(1)), GptqEncoder.roundToNearest(p));
+    }
+
+    @Override
+    public Optional<Transcoder> transcoder(StoredTensor source, TensorInfo target) {
+        GptqParams p = params(source.info());
+        return GptqToQ4.of(source, p, target).or(() -> GptqRepack.of(source, p, target));
+    }
+
+    @Override
+    public Optional<CheckpointLayout> checkpointLayout() {
+        return Optional.of(new GptqLayout());
     }
 
     @Override
@@ -119,15 +162,15 @@ public final class GptqScheme implements QuantScheme {
         for (int r = 0; r < rows; r++) {
             long n = firstRow + r;
             Words.gather(qweight.data(), 4 * n, 4L * out, words, 0, wordsPerRow);
-            k.unpack(packing, words, 0, in, codes, 0);
+            K.unpack(packing, words, 0, in, codes, 0);
             for (int g = 0; g < groups; g++) {
                 zeros[g] = zeroTable[g * rows + r];
                 scaleRow[g] = scaleTable[g * rows + r];
             }
             if (gIdx == null) {
-                k.dequantGroups(codes, 0, in, groupSize, zeros, scaleRow, dst, dstOffset + r * in);
+                K.dequantGroups(codes, 0, in, groupSize, zeros, scaleRow, dst, dstOffset + r * in);
             } else {
-                k.dequantIndexed(codes, 0, in, gIdx, 0, zeros, scaleRow, dst, dstOffset + r * in);
+                K.dequantIndexed(codes, 0, in, gIdx, 0, zeros, scaleRow, dst, dstOffset + r * in);
             }
         }
     }
@@ -136,7 +179,7 @@ public final class GptqScheme implements QuantScheme {
      * The stored {@code g_idx}, or null when groups are consecutive runs of {@code groupSize}
      * columns (no act-order, or no {@code g_idx} stored: very old files), which decode faster.
      */
-    private static int[] groupIndexes(StoredTensor source, int in, int groupSize) {
+    static int[] groupIndexes(StoredTensor source, int in, int groupSize) {
         Optional<TensorPart> part = source.parts().stream().filter(x -> x.role().equals(G_IDX)).findFirst();
         if (part.isEmpty()) {
             return null;
@@ -152,7 +195,7 @@ public final class GptqScheme implements QuantScheme {
     }
 
     /** Zero points of rows {@code [firstRow, firstRow + rows)} for every group, v1 corrected. */
-    private void readZeros(TensorPart qzeros, GptqParams p, IntPacking packing, long firstRow, int rows, int[] table) {
+    static void readZeros(TensorPart qzeros, GptqParams p, IntPacking packing, long firstRow, int rows, int[] table) {
         int groups = Math.toIntExact(qzeros.spec().shape().dim(0));
         int wordsPerGroup = Math.toIntExact(qzeros.spec().shape().dim(1));
         int[] words = new int[wordsPerGroup + 16];
@@ -163,7 +206,7 @@ public final class GptqScheme implements QuantScheme {
             for (int w = 0; w < wordsPerGroup; w++) {
                 words[w] += ones;
             }
-            k.unpack(packing, words, Math.toIntExact(firstRow), rows, table, g * rows);
+            K.unpack(packing, words, Math.toIntExact(firstRow), rows, table, g * rows);
         }
         if (v1 && packing.crossesWords()) {
             for (int i = 0; i < table.length; i++) {
@@ -181,8 +224,8 @@ public final class GptqScheme implements QuantScheme {
         return w;
     }
 
-    private GptqParams params(TensorInfo tensor) {
-        if (!(tensor.type() instanceof Encoding e) || !e.scheme().equals(id())) {
+    static GptqParams params(TensorInfo tensor) {
+        if (!(tensor.type() instanceof Encoding e) || !e.scheme().equals(GptqParams.SCHEME)) {
             throw new IllegalArgumentException(tensor.name() + " is " + tensor.type().id() + ", not gptq");
         }
         return GptqParams.of(e.params());

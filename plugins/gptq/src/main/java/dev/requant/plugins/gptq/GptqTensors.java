@@ -123,7 +123,7 @@ final class GptqTensors {
             throw BadInputException.inTensor(file, name, "group_size " + group + " (" + source() + ") is neither -1"
                     + " nor positive");
         }
-        GptqParams sizing = new GptqParams(bits, group, true, false, GptqParams.Format.V1);
+        GptqParams sizing = new GptqParams(bits, group, true, false, GptqParams.Format.V1, false);
         if (sizing.groups(in) != groups) {
             throw BadInputException.inTensor(file, name, "scales has " + groups + " groups, but " + in + " inputs in "
                     + "groups of " + (group == -1 ? "all of them" : group) + " (" + source() + ") make "
@@ -133,7 +133,7 @@ final class GptqTensors {
         boolean descAct = gIdx != null && checkGroupIndexes(name, gIdx, in, groups, group == -1 ? Math.toIntExact(in) : group);
         GptqParams.Format format = format(name);
         boolean sym = settings.sym().orElseGet(() -> symmetric(qzeros, packing, format, out));
-        GptqParams params = new GptqParams(bits, group, sym, descAct, format);
+        GptqParams params = new GptqParams(bits, group, sym, descAct, format, false);
 
         List<TensorPart> stored = new ArrayList<>();
         for (String role : ROLES) {
