@@ -8,6 +8,15 @@ import java.util.List;
  * the quantization adds to the configuration.
  */
 public interface CheckpointLayout {
+    /**
+     * True when this layout's loaders quantize embedding tables too (mlx-lm does); otherwise
+     * (transformers replaces {@code nn.Linear} modules only) a default type of this scheme leaves
+     * embeddings in floats.
+     */
+    default boolean quantizesEmbeddings() {
+        return false;
+    }
+
     /** The stored name of each part of {@code tensor}, in the order of the scheme's layout. */
     List<String> partNames(TensorInfo tensor);
 

@@ -96,6 +96,11 @@ class GptqAwqCtWriteTest {
             for (SourceTensor t : written.tensors()) {
                 StoredTensor src = (StoredTensor) source.tensors().stream().filter(x -> x.name().equals(t.name()))
                         .findFirst().orElseThrow();
+                if (t.name().equals("model.embed_tokens.weight")) {
+                    assertThat(t.info().type()).as("transformers' loaders quantize Linear layers only")
+                            .isEqualTo(src.info().type());
+                    continue;
+                }
                 if (!(t.info().type() instanceof Encoding e)) {
                     assertThat(t.info().shape().rank() == 1 || r.out().contains(t.name())).as(t.name() + " fell back")
                             .isTrue();

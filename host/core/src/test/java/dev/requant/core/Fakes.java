@@ -229,6 +229,25 @@ public final class Fakes {
             }
         }
 
+        /** Stored as NAME.q and NAME.scale; the config counts the quantized tensors. */
+        @Override
+        public Optional<dev.requant.spi.CheckpointLayout> checkpointLayout() {
+            return Optional.of(new dev.requant.spi.CheckpointLayout() {
+                @Override
+                public List<String> partNames(TensorInfo tensor) {
+                    String base = tensor.name().substring(0, tensor.name().length() - "weight".length());
+                    return List.of(base + "q", base + "scale");
+                }
+
+                @Override
+                public dev.requant.spi.CheckpointConfig config(List<TensorInfo> tensors) {
+                    long n = tensors.stream().filter(t -> t.type().equals(Encoding.of("colq"))).count();
+                    return new dev.requant.spi.CheckpointConfig(Map.of("quantization_config", "{\"tensors\": " + n + "}"),
+                            List.of());
+                }
+            });
+        }
+
         @Override
         public TensorEncoder encoder(TensorInfo t) {
             int in = (int) t.shape().rowLength();
@@ -282,6 +301,7 @@ public final class Fakes {
         public final Map<Path, MemorySink> sinks = new ConcurrentHashMap<>();
         private final List<TensorType> storable;
         public volatile String failOnTensor;
+        public volatile boolean storesCheckpoints;
 
         public MemoryWriter(TensorType... storable) {
             this.storable = List.of(storable);
@@ -305,6 +325,11 @@ public final class Fakes {
         @Override
         public boolean canStore(TensorType type) {
             return storable.isEmpty() || storable.contains(type);
+        }
+
+        @Override
+        public boolean storesCheckpointLayouts() {
+            return storesCheckpoints;
         }
 
         @Override

@@ -30,6 +30,10 @@ import java.util.Optional;
  * all tensors and reported together.
  */
 public final class Planner {
+    /** llama's embed_tokens, GPT-2's wte/wpe, BLOOM's word_embeddings, Meta's tok_embeddings. */
+    private static final java.util.regex.Pattern EMBEDDING = java.util.regex.Pattern.compile(
+            "(^|\\.)(embed_tokens|wte|wpe|word_embeddings|tok_embeddings|embeddings?)(\\.|$)");
+
     private final Codecs codecs;
     private final List<TensorType> defaultFallback;
 
@@ -135,7 +139,7 @@ public final class Planner {
         if (rule.isPresent()) {
             requested = rule.get().type();
             why = rule.get().describe();
-        } else if (q.defaultType().isPresent() && quantizable(t)) {
+        } else if (q.defaultType().isPresent() && quantizable(t) && !embeddingItsLoadersKeep(t, q.defaultType().get())) {
             requested = q.defaultType();
             why = "default" + q.defaultAt().map(at -> " (" + at + ")").orElse("");
         } else {
@@ -264,7 +268,16 @@ public final class Planner {
         if (!codecs.canDecode(t)) {
             return "kept (" + i.type().id() + " cannot be decoded)";
         }
+        if (quantizable(t)) {
+            return "kept (an embedding: " + q.defaultType().get().id() + " checkpoints quantize Linear layers only)";
+        }
         return "kept (not a weight matrix)";
+    }
+
+    /** An embedding table, by its usual names, under a default type whose checkpoint loaders leave embeddings alone. */
+    private boolean embeddingItsLoadersKeep(SourceTensor t, TensorType type) {
+        return EMBEDDING.matcher(t.info().name()).find() && codecs.of(type).flatMap(TypeCodec::checkpointLayout)
+                .map(l -> !l.quantizesEmbeddings()).orElse(false);
     }
 
     /** One tensor's problem; collected, then reported with all others. */

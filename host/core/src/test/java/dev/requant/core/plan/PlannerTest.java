@@ -121,4 +121,29 @@ class PlannerTest {
                 .isInstanceOfSatisfying(PlanException.class, e -> assertThat(e.problems()).hasSize(6)
                         .first().isEqualTo("embed.weight [8, 8] f32 (kept (no default type)): memory cannot store f32"));
     }
+
+    @Test
+    void aCheckpointLayoutNamesThePartsDescribesTheOutputAndLeavesEmbeddingsAlone() {
+        Codecs withLayout = new Codecs(Registry.of(List.of(new Fakes.ColQ())));
+        Fakes.MemoryWriter folder = new Fakes.MemoryWriter(ElementType.F32);
+        folder.storesCheckpoints = true;
+        ModelSource hf = Fakes.source(Fakes.f32("model.embed_tokens.weight", i -> i, 8, 8),
+                Fakes.f32("model.layers.0.mlp.up_proj.weight", i -> i, 4, 8));
+        PlannedOutput o = new Planner(withLayout, List.of(ElementType.F16)).plan(hf, Path.of("out"), folder, Map.of(),
+                quantization(List.of(), Encoding.of("colq"), null));
+        assertThat(entry(o, "model.embed_tokens.weight").action()).isEqualTo(Action.COPY);
+        assertThat(entry(o, "model.embed_tokens.weight").why()).contains("an embedding").contains("Linear layers only");
+        assertThat(entry(o, "model.layers.0.mlp.up_proj.weight").partNames())
+                .containsExactly("model.layers.0.mlp.up_proj.q", "model.layers.0.mlp.up_proj.scale");
+        assertThat(o.checkpoint()).isPresent();
+        assertThat(o.checkpoint().get().configEntries()).containsEntry("quantization_config", "{\"tensors\": 1}");
+        assertThat(o.toOutputPlan().checkpoint()).isEqualTo(o.checkpoint());
+
+        Fakes.MemoryWriter plain = new Fakes.MemoryWriter(ElementType.F32, ElementType.F16);
+        PlannedOutput refused = new Planner(withLayout, List.of(ElementType.F16)).plan(hf, Path.of("out"), plain,
+                Map.of(), quantization(List.of(), Encoding.of("colq"), null));
+        assertThat(entry(refused, "model.layers.0.mlp.up_proj.weight").target().type())
+                .as("a writer that does not store checkpoint layouts falls back").isEqualTo(ElementType.F16);
+        assertThat(refused.checkpoint()).isEmpty();
+    }
 }

@@ -19,6 +19,11 @@ import java.util.stream.Collectors;
  */
 final class MlxLayout implements CheckpointLayout {
     @Override
+    public boolean quantizesEmbeddings() {
+        return true;
+    }
+
+    @Override
     public List<String> partNames(TensorInfo tensor) {
         String prefix = prefix(tensor);
         return List.of(tensor.name(), prefix + "." + MlxScheme.SCALES, prefix + "." + MlxScheme.BIASES);
