@@ -158,7 +158,8 @@ public final class Planner {
         for (TensorType candidate : candidates(wanted, q)) {
             Optional<String> misfit = misfit(t, info.withType(candidate), writer);
             if (misfit.isEmpty()) {
-                return Optional.of(convert(t, candidate, why, refused));
+                return Optional.of(candidate.equals(info.type()) && t instanceof StoredTensor s
+                        ? copy(s, why, refused) : convert(t, candidate, why, refused));
             }
             refused.add(new Substitution(candidate, misfit.get()));
         }
@@ -230,9 +231,14 @@ public final class Planner {
     }
 
     private PlanEntry copy(StoredTensor s, String why) {
+        return copy(s, why, List.of());
+    }
+
+    /** The stored bytes as they are, also when a fallback lands on the tensor's own type. */
+    private PlanEntry copy(StoredTensor s, String why, List<Substitution> refused) {
         List<PartSpec> parts = s.parts().stream().map(TensorPart::spec).toList();
         return new PlanEntry(s, s.info(), parts, codecs.partNames(s.info(), parts), Action.COPY, Fidelity.EXACT, why,
-                List.of());
+                List.copyOf(refused));
     }
 
     private PlanEntry convert(SourceTensor t, TensorType type, String why, List<Substitution> refused) {

@@ -146,4 +146,13 @@ class PlannerTest {
                 .as("a writer that does not store checkpoint layouts falls back").isEqualTo(ElementType.F16);
         assertThat(refused.checkpoint()).isEmpty();
     }
+
+    @Test
+    void aFallbackToTheStoredTypeCopiesTheBytes() {
+        PlannedOutput o = plan(quantization(List.of(), Encoding.of("half4"), List.of(ElementType.F32)));
+        PlanEntry odd = entry(o, "layers.0.odd.weight");
+        assertThat(odd.action()).isEqualTo(Action.COPY);
+        assertThat(odd.fellBack()).isTrue();
+        assertThat(odd.fidelity().exact()).isTrue();
+    }
 }
