@@ -1,5 +1,8 @@
 package dev.requant.kernels.ggml;
 
+import dev.requant.kernels.Layouts;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -92,5 +95,70 @@ final class BlockVectors {
     /** ggml's maximum from the reduced one, as {@link #scanMin} with {@code -FLT_MAX}. */
     static float scanMax(float[] x, int o, float max) {
         return max == 0 ? firstWithAbs(x, o, 0) : Math.max(max, -Float.MAX_VALUE);
+    }
+
+    /**
+     * ggml's signed maximum of the block at {@code o}: the first value of largest magnitude, +0
+     * when all are zeros (whatever their signs); NaN when the block holds a NaN.
+     */
+    static float signedMax(float[] x, int o) {
+        float amax = absMax(x, o);
+        return amax == 0 || Float.isNaN(amax) ? Math.abs(amax) : firstWithAbs(x, o, amax);
+    }
+
+    /**
+     * ggml's minimum and maximum of the block at {@code o} (scans from {@code FLT_MAX} and
+     * {@code -FLT_MAX}), packed as {@link #minMax} packs them; either is NaN when the block holds
+     * a NaN.
+     */
+    static long range(float[] x, int o) {
+        long minMax = minMax(x, o);
+        float min = minOf(minMax);
+        float max = maxOf(minMax);
+        if (Float.isNaN(min) || Float.isNaN(max)) {
+            return minMax;
+        }
+        return (long) Float.floatToRawIntBits(scanMin(x, o, min)) << 32
+                | Float.floatToRawIntBits(scanMax(x, o, max)) & 0xFFFFFFFFL;
+    }
+
+    /**
+     * The 16 nibble bytes at {@code at} of {@code q = min(15, (int) ((x - sub) * mul + add))}:
+     * value j in the low nibble of byte j, value j+16 in the high one. {@code mul} is finite, so
+     * every q fits a nibble.
+     */
+    static void nibbles(float[] x, int o, float sub, float mul, float add, MemorySegment y, long at) {
+        ByteVector qs = ByteVector.zero(B16);
+        for (int k = 0; k < PER_16; k++) {
+            IntVector lo = (IntVector) FloatVector.fromArray(F, x, o + k * L).sub(sub).mul(mul).add(add)
+                    .convert(VectorOperators.F2I, 0);
+            IntVector hi = (IntVector) FloatVector.fromArray(F, x, o + 16 + k * L).sub(sub).mul(mul).add(add)
+                    .convert(VectorOperators.F2I, 0);
+            IntVector pair = lo.min(15).or(hi.min(15).lanewise(VectorOperators.LSHL, 4));
+            qs = qs.or((ByteVector) pair.convertShape(VectorOperators.I2B, B16, -k));
+        }
+        qs.intoMemorySegment(y, at, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /**
+     * The five-bit twin of {@link #nibbles}, {@code q = min(31, ...)}: bit 4 of value j in bit j
+     * of the little-endian {@code qh} at {@code qhAt}, the low four bits as nibbles at
+     * {@code qsAt}.
+     */
+    static void fiveBits(float[] x, int o, float sub, float mul, float add, MemorySegment y, long qhAt, long qsAt) {
+        ByteVector qs = ByteVector.zero(B16);
+        long qh = 0;
+        for (int k = 0; k < PER_16; k++) {
+            IntVector lo = ((IntVector) FloatVector.fromArray(F, x, o + k * L).sub(sub).mul(mul).add(add)
+                    .convert(VectorOperators.F2I, 0)).min(31);
+            IntVector hi = ((IntVector) FloatVector.fromArray(F, x, o + 16 + k * L).sub(sub).mul(mul).add(add)
+                    .convert(VectorOperators.F2I, 0)).min(31);
+            IntVector pair = lo.and(0x0F).or(hi.and(0x0F).lanewise(VectorOperators.LSHL, 4));
+            qs = qs.or((ByteVector) pair.convertShape(VectorOperators.I2B, B16, -k));
+            qh |= lo.and(0x10).compare(VectorOperators.NE, 0).toLong() << (k * L)
+                    | hi.and(0x10).compare(VectorOperators.NE, 0).toLong() << (16 + k * L);
+        }
+        y.set(Layouts.I32, qhAt, (int) qh);
+        qs.intoMemorySegment(y, qsAt, ByteOrder.LITTLE_ENDIAN);
     }
 }
