@@ -23,6 +23,7 @@ final class BlockVectors {
     /** The preferred float species, at most 16 lanes so that a vector never spans two blocks. */
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED.length() > 16
             ? FloatVector.SPECIES_512 : FloatVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
     static final int L = F.length();
     static final int PER_BLOCK = 32 / L;
@@ -73,6 +74,16 @@ final class BlockVectors {
 
     static float maxOf(long minMax) {
         return Float.intBitsToFloat((int) minMax);
+    }
+
+    /** Whether none of the {@code n} values from {@code x[o]} (n a multiple of 32) is infinite or NaN. */
+    static boolean allFinite(float[] x, int o, int n) {
+        // |x| as bits is below the bits of infinity exactly for finite x
+        IntVector m = IntVector.zero(I);
+        for (int k = 0; k < n; k += L) {
+            m = m.max(FloatVector.fromArray(F, x, o + k).reinterpretAsInts().and(0x7FFFFFFF));
+        }
+        return m.reduceLanes(VectorOperators.MAX) < 0x7F800000;
     }
 
     /** The first value of the block whose magnitude is {@code a}, which must occur. */
@@ -160,5 +171,28 @@ final class BlockVectors {
         }
         y.set(Layouts.I32, qhAt, (int) qh);
         qs.intoMemorySegment(y, qsAt, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /**
+     * {@code y[o+i] = q[at+i] * mul - sub} for 16 small signed integers {@code q}: the last step
+     * of every block decoder ({@code sub = +0} where a format has no minimum leaves the products
+     * as they are).
+     */
+    static void scale16(byte[] q, int at, float mul, float sub, float[] y, int o) {
+        ByteVector v = ByteVector.fromArray(B16, q, at);
+        for (int k = 0; k < PER_16; k++) {
+            ((FloatVector) v.convertShape(VectorOperators.B2F, F, k)).mul(mul).sub(sub).intoArray(y, o + k * L);
+        }
+    }
+
+    /**
+     * Looks the 32 nibbles of the 16 bytes at {@code b[at]} up in a 16-entry {@code table}:
+     * the low nibbles' entries go to {@code q[qAt..]}, the high nibbles' to {@code q[qAt+16..]}.
+     */
+    static void lookupNibbles(byte[] table, byte[] b, int at, byte[] q, int qAt) {
+        ByteVector entries = ByteVector.fromArray(B16, table, 0);
+        ByteVector qs = ByteVector.fromArray(B16, b, at);
+        qs.and((byte) 0x0F).selectFrom(entries).intoArray(q, qAt);
+        qs.lanewise(VectorOperators.LSHR, 4).selectFrom(entries).intoArray(q, qAt + 16);
     }
 }

@@ -20,12 +20,7 @@ final class ScalarQ8_0 extends AbstractBlockCodec {
 
     @Override
     void quantizeBlock(float[] x, int o, MemorySegment y, long p) {
-        float amax = 0;
-        for (int j = 0; j < QK; j++) {
-            float a = Math.abs(x[o + j]);
-            amax = amax > a ? amax : a; // C's MAX macro: a NaN is kept only when it is last
-        }
-        float d = amax / 127;
+        float d = Scan.maxMagnitude(x, o, QK) / 127;
         float id = d != 0 ? 1 / d : 0;
         y.set(Layouts.I16, p, Fp.f32ToF16(d));
         for (int j = 0; j < QK; j++) {

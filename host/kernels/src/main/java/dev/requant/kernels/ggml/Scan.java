@@ -23,6 +23,19 @@ final class Scan {
         return max;
     }
 
+    /**
+     * The largest of {@code n} magnitudes as C's {@code MAX(amax, fabsf(v))} finds it from 0: a
+     * NaN survives only as the last value.
+     */
+    static float maxMagnitude(float[] x, int o, int n) {
+        float amax = 0;
+        for (int j = 0; j < n; j++) {
+            float a = Math.abs(x[o + j]);
+            amax = amax > a ? amax : a;
+        }
+        return amax;
+    }
+
     /** The smallest of {@code n} values, starting from {@code FLT_MAX}; NaNs never replace it. */
     static float min(float[] x, int o, int n) {
         float min = Float.MAX_VALUE;
