@@ -48,8 +48,8 @@ public final class GgmlCodecs {
             case Q6_K -> VectorQ6_K.INSTANCE;
             case IQ4_NL -> VectorIq4Nl.INSTANCE;
             case IQ4_XS -> VectorIq4Xs.INSTANCE;
-            case TQ1_0 -> VectorTq1_0.INSTANCE;
-            case TQ2_0 -> VectorTq2_0.INSTANCE;
+            case TQ1_0 -> VectorTernary.TQ1_0;
+            case TQ2_0 -> VectorTernary.TQ2_0;
             case MXFP4 -> VectorMxfp4.INSTANCE;
             default -> null;
         });

@@ -18,11 +18,14 @@ abstract class GroupFitCodec extends AbstractBlockCodec {
 
     final int groups;
     final int groupSize;
+    /** Where the block's f16 scales are. */
+    final int[] halves;
 
-    GroupFitCodec(GgmlType type, int groups, int groupSize) {
+    GroupFitCodec(GgmlType type, int groups, int groupSize, int... halves) {
         super(type);
         this.groups = groups;
         this.groupSize = groupSize;
+        this.halves = halves;
     }
 
     @Override

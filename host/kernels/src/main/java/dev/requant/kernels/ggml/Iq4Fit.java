@@ -59,8 +59,25 @@ final class Iq4Fit {
         if (Math.abs(max) < 1e-15f) {
             return 0;
         }
-        float d = -max / VALUES[0];
-        float id = 1 / d;
+        float[] sums = new float[2];
+        weigh(x, o, 1 / (-max / VALUES[0]), sums);
+        float d = sums[1] > 0 ? sums[0] / sums[1] : 0;
+        float best = d * sums[0];
+        for (int t = -NTRY; t <= NTRY; t++) {
+            weigh(x, o, (t + VALUES[0]) / max, sums);
+            if (sums[1] > 0 && sums[0] * sums[0] > best * sums[1]) {
+                d = sums[0] / sums[1];
+                best = d * sums[0];
+            }
+        }
+        return d;
+    }
+
+    /**
+     * For the grid values q of {@code id * x}: {@code sums[0] = sum(w*q*x)} and
+     * {@code sums[1] = sum(w*q*q)}, weights {@code w = x^2}.
+     */
+    private static void weigh(float[] x, int o, float id, float[] sums) {
         float sumQX = 0;
         float sumQ2 = 0;
         for (int j = 0; j < BLOCK; j++) {
@@ -70,24 +87,7 @@ final class Iq4Fit {
             sumQX += w * q * v;
             sumQ2 += w * q * q;
         }
-        d = sumQ2 > 0 ? sumQX / sumQ2 : 0;
-        float best = d * sumQX;
-        for (int t = -NTRY; t <= NTRY; t++) {
-            id = (t + VALUES[0]) / max;
-            sumQX = 0;
-            sumQ2 = 0;
-            for (int j = 0; j < BLOCK; j++) {
-                float v = x[o + j];
-                float q = VALUES[bestIndex(id * v)];
-                float w = v * v;
-                sumQX += w * q * v;
-                sumQ2 += w * q * q;
-            }
-            if (sumQ2 > 0 && sumQX * sumQX > best * sumQ2) {
-                d = sumQX / sumQ2;
-                best = d * sumQX;
-            }
-        }
-        return d;
+        sums[0] = sumQX;
+        sums[1] = sumQ2;
     }
 }

@@ -46,63 +46,56 @@ final class Iq4Lanes {
     /** As {@link Iq4Fit#fit}. */
     static void fit(float[] x, int o, int blocks, float[] scales, int s0) {
         float[] xt = new float[BLOCK * N];
+        float[] max = new float[N];
+        float[] amax = new float[N];
+        float[] id = new float[N];
+        float[] sumQX = new float[N];
+        float[] sumQ2 = new float[N];
         float[] scale = new float[N];
         for (int b = 0; b < blocks; b += N) {
             int count = Math.min(N, blocks - b);
             Lanes.transpose(x, o + b * BLOCK, BLOCK, count, xt, 0);
-            fitBatch(xt, scale);
+            Lanes.signedMax(xt, 0, BLOCK, max, amax, 0);
+            FloatVector m = FloatVector.fromArray(F, max, 0);
+            FloatVector.broadcast(F, 1f).div(m.neg().div(Iq4Fit.VALUES[0])).intoArray(id, 0);
+            weigh(xt, id, sumQX, sumQ2);
+            FloatVector qx = FloatVector.fromArray(F, sumQX, 0);
+            FloatVector q2 = FloatVector.fromArray(F, sumQ2, 0);
+            FloatVector d = qx.div(q2).blend(0f, q2.compare(VectorOperators.GT, 0f).not());
+            FloatVector best = d.mul(qx);
+            for (int t = -Iq4Fit.NTRY; t <= Iq4Fit.NTRY; t++) {
+                FloatVector.broadcast(F, (float) (t + Iq4Fit.VALUES[0])).div(m).intoArray(id, 0);
+                weigh(xt, id, sumQX, sumQ2);
+                qx = FloatVector.fromArray(F, sumQX, 0);
+                q2 = FloatVector.fromArray(F, sumQ2, 0);
+                VectorMask<Float> better = q2.compare(VectorOperators.GT, 0f)
+                        .and(qx.mul(qx).compare(VectorOperators.GT, best.mul(q2)));
+                d = d.blend(qx.div(q2), better);
+                best = best.blend(d.mul(qx), better);
+            }
+            d.blend(0f, FloatVector.fromArray(F, amax, 0).compare(VectorOperators.LT, 1e-15f)).intoArray(scale, 0);
             System.arraycopy(scale, 0, scales, s0 + b, count);
         }
     }
 
-    private static void fitBatch(float[] xt, float[] scaleOut) {
-        FloatVector amax = FloatVector.zero(F);
-        FloatVector max = FloatVector.zero(F);
-        for (int i = 0; i < BLOCK; i++) {
-            FloatVector xi = FloatVector.fromArray(F, xt, i * N);
-            VectorMask<Float> larger = xi.abs().compare(VectorOperators.GT, amax);
-            amax = amax.blend(xi.abs(), larger);
-            max = max.blend(xi, larger);
-        }
-        VectorMask<Float> small = amax.compare(VectorOperators.LT, 1e-15f);
-
-        FloatVector id = FloatVector.broadcast(F, 1f).div(max.neg().div(Iq4Fit.VALUES[0]));
+    /** {@link Iq4Fit}'s weighted sums, each lane with its own {@code id}. */
+    private static void weigh(float[] xt, float[] idLanes, float[] sumQXOut, float[] sumQ2Out) {
+        FloatVector id = FloatVector.fromArray(F, idLanes, 0);
         FloatVector sumQX = FloatVector.zero(F);
         FloatVector sumQ2 = FloatVector.zero(F);
         for (int i = 0; i < BLOCK; i++) {
             FloatVector xi = FloatVector.fromArray(F, xt, i * N);
-            FloatVector q = gridValue(id.mul(xi));
+            // the grid value ggml's bisection picks: the lowest, raised step by step past each threshold
+            FloatVector v = id.mul(xi);
+            FloatVector q = FloatVector.broadcast(F, (float) Iq4Fit.VALUES[0]);
+            for (int k = 1; k < 16; k++) {
+                q = q.add((float) (Iq4Fit.VALUES[k] - Iq4Fit.VALUES[k - 1]), v.compare(VectorOperators.LT, UP[k]).not());
+            }
             FloatVector wq = xi.mul(xi).mul(q);
             sumQX = sumQX.add(wq.mul(xi));
             sumQ2 = sumQ2.add(wq.mul(q));
         }
-        FloatVector d = sumQX.div(sumQ2).blend(0f, sumQ2.compare(VectorOperators.GT, 0f).not());
-        FloatVector best = d.mul(sumQX);
-        for (int t = -Iq4Fit.NTRY; t <= Iq4Fit.NTRY; t++) {
-            id = FloatVector.broadcast(F, (float) (t + Iq4Fit.VALUES[0])).div(max);
-            sumQX = FloatVector.zero(F);
-            sumQ2 = FloatVector.zero(F);
-            for (int i = 0; i < BLOCK; i++) {
-                FloatVector xi = FloatVector.fromArray(F, xt, i * N);
-                FloatVector q = gridValue(id.mul(xi));
-                FloatVector wq = xi.mul(xi).mul(q);
-                sumQX = sumQX.add(wq.mul(xi));
-                sumQ2 = sumQ2.add(wq.mul(q));
-            }
-            VectorMask<Float> better = sumQ2.compare(VectorOperators.GT, 0f)
-                    .and(sumQX.mul(sumQX).compare(VectorOperators.GT, best.mul(sumQ2)));
-            d = d.blend(sumQX.div(sumQ2), better);
-            best = best.blend(d.mul(sumQX), better);
-        }
-        d.blend(0f, small).intoArray(scaleOut, 0);
-    }
-
-    /** The grid value ggml's bisection picks for each lane, as a float. */
-    private static FloatVector gridValue(FloatVector v) {
-        FloatVector q = FloatVector.broadcast(F, (float) Iq4Fit.VALUES[0]);
-        for (int k = 1; k < 16; k++) {
-            q = q.add((float) (Iq4Fit.VALUES[k] - Iq4Fit.VALUES[k - 1]), v.compare(VectorOperators.LT, UP[k]).not());
-        }
-        return q;
+        sumQX.intoArray(sumQXOut, 0);
+        sumQ2.intoArray(sumQ2Out, 0);
     }
 }

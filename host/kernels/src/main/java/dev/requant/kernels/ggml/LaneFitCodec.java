@@ -45,6 +45,21 @@ abstract class LaneFitCodec extends AbstractBlockCodec {
         quantizeBlocks(x, o, 1, y, p);
     }
 
+    @Override
+    final void dequantizeBlock(MemorySegment x, long p, float[] y, int o) {
+        byte[] b = Blocks.read(x, p, type().typeSize());
+        for (int at : scalar.halves) {
+            if (!Float.isFinite(Blocks.f16(b, at))) {
+                scalar.dequantizeBlock(x, p, y, o); // which of two NaNs an operation keeps is the scalar's to say
+                return;
+            }
+        }
+        decode(b, y, o);
+    }
+
     /** As {@link GroupFitCodec#fit}, with lanes. */
     abstract void fit(float[] x, int o, int count, GroupFits fits);
+
+    /** Decodes the bytes of a block whose f16 scales are finite. */
+    abstract void decode(byte[] b, float[] y, int o);
 }

@@ -1,7 +1,8 @@
 package dev.requant.kernels.ggml;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -9,6 +10,10 @@ import jdk.incubator.vector.VectorSpecies;
  * sequential arithmetic in one lane, so that each group sees ggml's operations in ggml's order
  * while {@link #N} groups advance together. Groups are transposed so that value i of every group
  * of a batch is one vector.
+ *
+ * <p>ggml's {@code nearest_int} appears lane-wise as the addition of 1.5 * 2^23 and the low
+ * mantissa bits of the sum ({@link CFloat#nearestInt}); it is spelled out where it is used
+ * because a vector that crosses a method boundary C2 did not inline is boxed on the heap.
  */
 final class Lanes {
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -50,8 +55,21 @@ final class Lanes {
         return s;
     }
 
-    /** ggml's {@code nearest_int} lane-wise (as {@link CFloat#nearestInt}). */
-    static IntVector nearestInt(FloatVector v) {
-        return v.add(12582912f).reinterpretAsInts().and(0x7FFFFF).sub(0x400000);
+    /**
+     * Each lane's first value of largest magnitude among its {@code n} (transposed from
+     * {@code xt[xo]}; 0 when all are zero) and that magnitude, as ggml's scans find them (a value
+     * replaces only a strictly larger one), to {@code maxOut[at..]} and {@code amaxOut[at..]}.
+     */
+    static void signedMax(float[] xt, int xo, int n, float[] maxOut, float[] amaxOut, int at) {
+        FloatVector amax = FloatVector.zero(F);
+        FloatVector max = FloatVector.zero(F);
+        for (int i = 0; i < n; i++) {
+            FloatVector xi = FloatVector.fromArray(F, xt, xo + i * N);
+            VectorMask<Float> larger = xi.abs().compare(VectorOperators.GT, amax);
+            amax = amax.blend(xi.abs(), larger);
+            max = max.blend(xi, larger);
+        }
+        max.intoArray(maxOut, at);
+        amax.intoArray(amaxOut, at);
     }
 }

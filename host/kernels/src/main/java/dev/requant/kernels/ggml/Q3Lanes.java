@@ -27,10 +27,11 @@ final class Q3Lanes {
         float[] xt = new float[batches * N16 * N];
         float[] sumLX = new float[batches * N];
         float[] sumL2 = new float[batches * N];
+        float[] max = new float[batches * N];
         float[] amax = new float[batches * N];
         for (int b = 0; b < batches; b++) {
             Lanes.transpose(x, o + b * N * N16, N16, Math.min(N, groups - b * N), xt, b * N16 * N);
-            start(xt, b * N16 * N, fits.laneLevels, fits.batchBase(b), sumLX, sumL2, amax, b * N);
+            start(xt, b * N16 * N, fits.laneLevels, fits.batchBase(b), sumLX, sumL2, max, amax, b * N);
         }
         boolean[] moving = new boolean[batches];
         java.util.Arrays.fill(moving, true);
@@ -46,21 +47,15 @@ final class Q3Lanes {
 
     /** The levels from the first value of largest magnitude and their sums. */
     private static void start(float[] xt, int xo, float[] levels, int base, float[] sumLX, float[] sumL2,
-            float[] amaxOut, int at) {
-        FloatVector amax = FloatVector.zero(F);
-        FloatVector max = FloatVector.zero(F);
-        for (int i = 0; i < N16; i++) {
-            FloatVector xi = FloatVector.fromArray(F, xt, xo + i * N);
-            VectorMask<Float> larger = xi.abs().compare(VectorOperators.GT, amax);
-            amax = amax.blend(xi.abs(), larger);
-            max = max.blend(xi, larger);
-        }
-        FloatVector iscale = FloatVector.broadcast(F, (float) -NMAX).div(max);
+            float[] maxLanes, float[] amaxOut, int at) {
+        Lanes.signedMax(xt, xo, N16, maxLanes, amaxOut, at);
+        FloatVector iscale = FloatVector.broadcast(F, (float) -NMAX).div(FloatVector.fromArray(F, maxLanes, at));
         FloatVector lx = FloatVector.zero(F);
         FloatVector l2 = FloatVector.zero(F);
         for (int i = 0; i < N16; i++) {
             FloatVector xi = FloatVector.fromArray(F, xt, xo + i * N);
-            FloatVector l = level(iscale.mul(xi));
+            FloatVector l = (FloatVector) iscale.mul(xi).add(12582912f).reinterpretAsInts().and(0x7FFFFF).sub(0x400000)
+                    .max(-NMAX).min(NMAX - 1).convert(VectorOperators.I2F, 0);
             l.intoArray(levels, base + i * N);
             FloatVector w = xi.mul(xi);
             lx = lx.add(w.mul(xi).mul(l));
@@ -68,7 +63,6 @@ final class Q3Lanes {
         }
         lx.intoArray(sumLX, at);
         l2.intoArray(sumL2, at);
-        amax.intoArray(amaxOut, at);
     }
 
     /** One pass over the moving batches; whether any of them moved a level. */
@@ -88,7 +82,8 @@ final class Q3Lanes {
                 FloatVector wx = w.mul(xi);
                 FloatVector slx = lx.sub(wx.mul(li));
                 FloatVector sl2 = l2.sub(w.mul(li).mul(li));
-                FloatVector l = level(xi.mul(sl2).div(slx));
+                FloatVector l = (FloatVector) xi.mul(sl2).div(slx).add(12582912f).reinterpretAsInts().and(0x7FFFFF).sub(0x400000)
+                    .max(-NMAX).min(NMAX - 1).convert(VectorOperators.I2F, 0);
                 FloatVector slxNew = slx.add(wx.mul(l));
                 FloatVector sl2New = sl2.add(w.mul(l).mul(l));
                 VectorMask<Float> take = slx.compare(VectorOperators.GT, 0f)
@@ -119,10 +114,5 @@ final class Q3Lanes {
         FloatVector lx = FloatVector.fromArray(F, sumLX, at);
         FloatVector l2 = FloatVector.fromArray(F, sumL2, at);
         lx.div(l2).blend(0f, l2.compare(VectorOperators.GT, 0f).not().or(zero)).intoArray(scaleOut, 0);
-    }
-
-    /** {@code clamp(nearest_int(v), -4, 3)} as a float. */
-    private static FloatVector level(FloatVector v) {
-        return (FloatVector) Lanes.nearestInt(v).max(-NMAX).min(NMAX - 1).convert(VectorOperators.I2F, 0);
     }
 }

@@ -101,8 +101,8 @@ final class Qkx2Lanes {
         FloatVector error = FloatVector.zero(F);
         for (int i = 0; i < n; i++) {
             FloatVector xi = FloatVector.fromArray(F, x, i * N);
-            FloatVector l = (FloatVector) Lanes.nearestInt(iscale.mul(xi.sub(lo))).max(0).min(p.nmax())
-                    .convert(VectorOperators.I2F, 0);
+            FloatVector l = (FloatVector) iscale.mul(xi.sub(lo)).add(12582912f).reinterpretAsInts().and(0x7FFFFF)
+                    .sub(0x400000).max(0).min(p.nmax()).convert(VectorOperators.I2F, 0);
             l.intoArray(levels, base + i * N);
             FloatVector diff = s.mul(l).add(lo).sub(xi).abs();
             error = error.add(FloatVector.fromArray(F, w, i * N).mul(p.mad() ? diff : diff.mul(diff)));
@@ -125,8 +125,8 @@ final class Qkx2Lanes {
         FloatVector sumXL = FloatVector.zero(F);
         for (int i = 0; i < n; i++) {
             FloatVector xi = FloatVector.fromArray(F, x, i * N);
-            FloatVector l = (FloatVector) Lanes.nearestInt(iscale.mul(xi.sub(lo))).max(0).min(p.nmax())
-                    .convert(VectorOperators.I2F, 0);
+            FloatVector l = (FloatVector) iscale.mul(xi.sub(lo)).add(12582912f).reinterpretAsInts().and(0x7FFFFF)
+                    .sub(0x400000).max(0).min(p.nmax()).convert(VectorOperators.I2F, 0);
             l.intoArray(aux, i * N);
             FloatVector wl = FloatVector.fromArray(F, w, i * N).mul(l);
             sumL = sumL.add(wl);

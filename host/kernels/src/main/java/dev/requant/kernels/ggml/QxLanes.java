@@ -19,32 +19,30 @@ final class QxLanes {
     static void fit(float[] x, int o, int groups, GroupFits fits) {
         float[] xt = new float[N16 * N];
         float[] aux = new float[N16 * N];
+        float[] max = new float[N];
+        float[] amax = new float[N];
         float[] scale = new float[N];
         for (int g = 0; g < groups; g += N) {
             int count = Math.min(N, groups - g);
             Lanes.transpose(x, o + g * N16, N16, count, xt, 0);
-            fitBatch(xt, fits.laneLevels, fits.batchBase(g / N), aux, scale);
+            Lanes.signedMax(xt, 0, N16, max, amax, 0);
+            fitBatch(xt, max, amax, fits.laneLevels, fits.batchBase(g / N), aux, scale);
             System.arraycopy(scale, 0, fits.scales, g, count);
         }
     }
 
-    private static void fitBatch(float[] xt, float[] levels, int base, float[] aux, float[] scaleOut) {
-        FloatVector amax = FloatVector.zero(F);
-        FloatVector max = FloatVector.zero(F);
-        for (int i = 0; i < N16; i++) {
-            FloatVector xi = FloatVector.fromArray(F, xt, i * N);
-            VectorMask<Float> larger = xi.abs().compare(VectorOperators.GT, amax);
-            amax = amax.blend(xi.abs(), larger);
-            max = max.blend(xi, larger);
-        }
-        VectorMask<Float> zero = amax.compare(VectorOperators.LT, 1e-15f);
+    private static void fitBatch(float[] xt, float[] maxLanes, float[] amaxLanes, float[] levels, int base, float[] aux,
+            float[] scaleOut) {
+        FloatVector max = FloatVector.fromArray(F, maxLanes, 0);
+        VectorMask<Float> zero = FloatVector.fromArray(F, amaxLanes, 0).compare(VectorOperators.LT, 1e-15f);
 
         FloatVector iscale = FloatVector.broadcast(F, (float) -NMAX).div(max);
         FloatVector sumLX = FloatVector.zero(F);
         FloatVector sumL2 = FloatVector.zero(F);
         for (int i = 0; i < N16; i++) {
             FloatVector xi = FloatVector.fromArray(F, xt, i * N);
-            FloatVector l = level(iscale.mul(xi));
+            FloatVector l = (FloatVector) iscale.mul(xi).add(12582912f).reinterpretAsInts().and(0x7FFFFF).sub(0x400000)
+                    .max(-NMAX).min(NMAX - 1).convert(VectorOperators.I2F, 0);
             l.add(NMAX).intoArray(levels, base + i * N);
             FloatVector w = xi.mul(xi);
             sumLX = sumLX.add(w.mul(xi).mul(l));
@@ -61,7 +59,8 @@ final class QxLanes {
             sumL2 = FloatVector.zero(F);
             for (int i = 0; i < N16; i++) {
                 FloatVector xi = FloatVector.fromArray(F, xt, i * N);
-                FloatVector l = level(iscale.mul(xi));
+                FloatVector l = (FloatVector) iscale.mul(xi).add(12582912f).reinterpretAsInts().and(0x7FFFFF).sub(0x400000)
+                    .max(-NMAX).min(NMAX - 1).convert(VectorOperators.I2F, 0);
                 l.add(NMAX).intoArray(aux, i * N);
                 FloatVector w = xi.mul(xi);
                 sumLX = sumLX.add(w.mul(xi).mul(l));
@@ -86,10 +85,5 @@ final class QxLanes {
             scale = scale.blend(0f, zero);
         }
         scale.intoArray(scaleOut, 0);
-    }
-
-    /** {@code clamp(nearest_int(v), -32, 31)} as a float. */
-    private static FloatVector level(FloatVector v) {
-        return (FloatVector) Lanes.nearestInt(v).max(-NMAX).min(NMAX - 1).convert(VectorOperators.I2F, 0);
     }
 }

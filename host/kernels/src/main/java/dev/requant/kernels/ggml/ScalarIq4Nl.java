@@ -14,7 +14,7 @@ final class ScalarIq4Nl extends GroupFitCodec {
     private static final int BYTES = 18;
 
     private ScalarIq4Nl() {
-        super(GgmlType.IQ4_NL, 1, Iq4Fit.BLOCK);
+        super(GgmlType.IQ4_NL, 1, Iq4Fit.BLOCK, 0);
     }
 
     @Override

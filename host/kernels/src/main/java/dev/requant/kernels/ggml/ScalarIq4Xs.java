@@ -18,7 +18,7 @@ final class ScalarIq4Xs extends GroupFitCodec {
     private static final int BYTES = 136;
 
     private ScalarIq4Xs() {
-        super(GgmlType.IQ4_XS, BLOCKS, Iq4Fit.BLOCK);
+        super(GgmlType.IQ4_XS, BLOCKS, Iq4Fit.BLOCK, 0);
     }
 
     @Override

@@ -17,7 +17,7 @@ final class ScalarQ2_K extends GroupFitCodec {
     private static final int BYTES = 84;
 
     private ScalarQ2_K() {
-        super(GgmlType.Q2_K, GROUPS, 16);
+        super(GgmlType.Q2_K, GROUPS, 16, 80, 82);
     }
 
     @Override
@@ -27,16 +27,8 @@ final class ScalarQ2_K extends GroupFitCodec {
 
     @Override
     void finish(float[] x, int o, GroupFits fits, int g0, MemorySegment y, long p, LevelPass pass) {
-        float maxScale = 0;
-        float maxMin = 0;
-        for (int j = 0; j < GROUPS; j++) {
-            if (fits.scales[g0 + j] > maxScale) {
-                maxScale = fits.scales[g0 + j];
-            }
-            if (fits.mins[g0 + j] > maxMin) {
-                maxMin = fits.mins[g0 + j];
-            }
-        }
+        float maxScale = Scan.maxAboveZero(fits.scales, g0, GROUPS);
+        float maxMin = Scan.maxAboveZero(fits.mins, g0, GROUPS);
         byte[] b = new byte[BYTES];
         if (maxScale > 0) {
             float iscale = 15f / maxScale;

@@ -18,7 +18,7 @@ final class ScalarQ3_K extends GroupFitCodec {
     private static final int BYTES = 110;
 
     private ScalarQ3_K() {
-        super(GgmlType.Q3_K, GROUPS, Q3Fit.GROUP);
+        super(GgmlType.Q3_K, GROUPS, Q3Fit.GROUP, 108);
     }
 
     @Override

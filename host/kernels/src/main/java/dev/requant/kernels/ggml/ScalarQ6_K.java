@@ -18,7 +18,7 @@ final class ScalarQ6_K extends GroupFitCodec {
     private static final int BYTES = 210;
 
     private ScalarQ6_K() {
-        super(GgmlType.Q6_K, GROUPS, QxFit.GROUP);
+        super(GgmlType.Q6_K, GROUPS, QxFit.GROUP, 208);
     }
 
     @Override

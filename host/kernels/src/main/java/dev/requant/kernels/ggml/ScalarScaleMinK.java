@@ -23,7 +23,7 @@ final class ScalarScaleMinK extends GroupFitCodec {
     private final boolean fifthBit;
 
     private ScalarScaleMinK(GgmlType type, Qkx2Fit.Params fit) {
-        super(type, GROUPS, 32);
+        super(type, GROUPS, 32, 0, 2);
         this.fit = fit;
         this.bytes = type.typeSize();
         this.fifthBit = fit.nmax() > 15;
@@ -36,16 +36,8 @@ final class ScalarScaleMinK extends GroupFitCodec {
 
     @Override
     void finish(float[] x, int o, GroupFits fits, int g0, MemorySegment y, long p, LevelPass pass) {
-        float maxScale = 0;
-        float maxMin = 0;
-        for (int j = 0; j < GROUPS; j++) {
-            if (fits.scales[g0 + j] > maxScale) {
-                maxScale = fits.scales[g0 + j];
-            }
-            if (fits.mins[g0 + j] > maxMin) {
-                maxMin = fits.mins[g0 + j];
-            }
-        }
+        float maxScale = Scan.maxAboveZero(fits.scales, g0, GROUPS);
+        float maxMin = Scan.maxAboveZero(fits.mins, g0, GROUPS);
         float invScale = maxScale > 0 ? 63f / maxScale : 0f;
         float invMin = maxMin > 0 ? 63f / maxMin : 0f;
         byte[] b = new byte[bytes];

@@ -36,6 +36,17 @@ final class Scan {
         return amax;
     }
 
+    /** The largest of {@code n} values if above 0, else 0: a value replaces the running one only when strictly larger. */
+    static float maxAboveZero(float[] x, int o, int n) {
+        float max = 0;
+        for (int j = 0; j < n; j++) {
+            if (x[o + j] > max) {
+                max = x[o + j];
+            }
+        }
+        return max;
+    }
+
     /** The smallest of {@code n} values, starting from {@code FLT_MAX}; NaNs never replace it. */
     static float min(float[] x, int o, int n) {
         float min = Float.MAX_VALUE;

@@ -1,15 +1,11 @@
 package dev.requant.kernels.ggml;
 
-import java.lang.foreign.MemorySegment;
-
 /**
  * The Vector API twin of {@link ScalarIq4Nl}: the blocks' searches with one lane per block
  * ({@link Iq4Lanes}), the grid indexes lane-wise, the decoder by table lookup.
  */
 final class VectorIq4Nl extends LaneFitCodec {
     static final VectorIq4Nl INSTANCE = new VectorIq4Nl();
-
-    private static final int BYTES = 18;
 
     private VectorIq4Nl() {
         super(ScalarIq4Nl.INSTANCE);
@@ -21,13 +17,8 @@ final class VectorIq4Nl extends LaneFitCodec {
     }
 
     @Override
-    void dequantizeBlock(MemorySegment x, long p, float[] y, int o) {
-        byte[] b = Blocks.read(x, p, BYTES);
+    void decode(byte[] b, float[] y, int o) {
         float d = Blocks.f16(b, 0);
-        if (!Float.isFinite(d)) {
-            scalar.dequantizeBlock(x, p, y, o);
-            return;
-        }
         byte[] q = new byte[32];
         BlockVectors.lookupNibbles(Iq4Fit.GRID, b, 2, q, 0);
         BlockVectors.scale16(q, 0, d, 0f, y, o);

@@ -1,7 +1,5 @@
 package dev.requant.kernels.ggml;
 
-import java.lang.foreign.MemorySegment;
-
 /**
  * The Vector API twin of {@link ScalarIq4Xs}: the blocks' searches with one lane per block of
  * 32 ({@link Iq4Lanes}), the super-scale as the reference makes it, the grid indexes lane-wise,
@@ -22,13 +20,8 @@ final class VectorIq4Xs extends LaneFitCodec {
     }
 
     @Override
-    void dequantizeBlock(MemorySegment x, long p, float[] y, int o) {
-        byte[] b = Blocks.read(x, p, GgmlType.IQ4_XS.typeSize());
+    void decode(byte[] b, float[] y, int o) {
         float d = Blocks.f16(b, 0);
-        if (!Float.isFinite(d)) {
-            scalar.dequantizeBlock(x, p, y, o);
-            return;
-        }
         byte[] q = new byte[32];
         for (int ib = 0; ib < BLOCKS; ib++) {
             float dl = d * (ScalarIq4Xs.code(b, ib) - 32);

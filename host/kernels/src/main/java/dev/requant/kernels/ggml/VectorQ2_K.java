@@ -2,7 +2,6 @@ package dev.requant.kernels.ggml;
 
 import static dev.requant.kernels.ggml.BlockVectors.B16;
 
-import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.VectorOperators;
 
@@ -23,14 +22,9 @@ final class VectorQ2_K extends LaneFitCodec {
     }
 
     @Override
-    void dequantizeBlock(MemorySegment x, long p, float[] y, int o) {
-        byte[] b = Blocks.read(x, p, GgmlType.Q2_K.typeSize());
+    void decode(byte[] b, float[] y, int o) {
         float d = Blocks.f16(b, 80);
         float min = Blocks.f16(b, 82);
-        if (!Float.isFinite(d) || !Float.isFinite(min)) {
-            scalar.dequantizeBlock(x, p, y, o);
-            return;
-        }
         byte[] q = new byte[256];
         for (int at = 0; at < 64; at += 16) {
             ByteVector qs = ByteVector.fromArray(B16, b, 16 + at);

@@ -2,7 +2,6 @@ package dev.requant.kernels.ggml;
 
 import static dev.requant.kernels.ggml.BlockVectors.B16;
 
-import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.VectorOperators;
 
@@ -23,13 +22,8 @@ final class VectorQ3_K extends LaneFitCodec {
     }
 
     @Override
-    void dequantizeBlock(MemorySegment x, long p, float[] y, int o) {
-        byte[] b = Blocks.read(x, p, GgmlType.Q3_K.typeSize());
+    void decode(byte[] b, float[] y, int o) {
         float d = Blocks.f16(b, 108);
-        if (!Float.isFinite(d)) {
-            scalar.dequantizeBlock(x, p, y, o);
-            return;
-        }
         byte[] q = new byte[256];
         for (int half = 0; half < 2; half++) {
             ByteVector hmask = ByteVector.fromArray(B16, b, 16 * half);

@@ -2,7 +2,6 @@ package dev.requant.kernels.ggml;
 
 import static dev.requant.kernels.ggml.BlockVectors.B16;
 
-import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.VectorOperators;
 
@@ -23,13 +22,8 @@ final class VectorQ6_K extends LaneFitCodec {
     }
 
     @Override
-    void dequantizeBlock(MemorySegment x, long p, float[] y, int o) {
-        byte[] b = Blocks.read(x, p, GgmlType.Q6_K.typeSize());
+    void decode(byte[] b, float[] y, int o) {
         float d = Blocks.f16(b, 208);
-        if (!Float.isFinite(d)) {
-            scalar.dequantizeBlock(x, p, y, o);
-            return;
-        }
         byte[] q = new byte[256];
         for (int h = 0; h < 2; h++) {
             for (int l0 = 0; l0 < 32; l0 += 16) {

@@ -2,7 +2,6 @@ package dev.requant.kernels.ggml;
 
 import static dev.requant.kernels.ggml.BlockVectors.B16;
 
-import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.VectorOperators;
 
@@ -30,14 +29,9 @@ final class VectorScaleMinK extends LaneFitCodec {
     }
 
     @Override
-    void dequantizeBlock(MemorySegment x, long p, float[] y, int o) {
-        byte[] b = Blocks.read(x, p, type().typeSize());
+    void decode(byte[] b, float[] y, int o) {
         float d = Blocks.f16(b, 0);
         float min = Blocks.f16(b, 2);
-        if (!Float.isFinite(d) || !Float.isFinite(min)) {
-            scalar.dequantizeBlock(x, p, y, o);
-            return;
-        }
         int qsAt = fifthBit ? 48 : 16;
         byte[] q = new byte[256];
         for (int l0 = 0; l0 < 32; l0 += 16) {
