@@ -3,19 +3,24 @@
 //
 // Usage: node generate.mjs '{"prompt": "...", "count": 64, "runs": [{"model": "a.gguf", "scoreWith": "ref.gguf"}, ...]}'
 // Output: { llamaCpp, nodeLlamaCpp, results: [
-//            { model, prompt: [ids], tokens: [ids], text, eos, logProbs?: [per token] } | { model, error } ] }
+//            { model, prompt: [ids], tokens: [ids], text, eos, logProbs?: [per token], logits?: [per vocab entry] }
+//          | { model, tokenized: [[ids] per text] } | { model, error } ] }
 //
 // Decoding is greedy (temperature 0) from BOS + prompt, `count` tokens or until end of sequence,
 // so two files holding the same model must give the same ids. With `scoreWith`, the continuation
 // is also scored by that (reference) model: the natural log-probability it gives each generated
-// token, from its raw logits, which says how plausible the text is to the original model.
+// token, from its raw logits, which says how plausible the text is to the original model. With
+// `logits: true`, the raw logits after the prompt are returned too, to compare models on one
+// prediction. A run with `texts` loads only the vocabulary (node-llama-cpp's vocabOnly) and
+// returns how llama.cpp tokenizes each text (no BOS, special tokens not parsed).
 // A model llama.cpp refuses is reported with its error and the others still run: one node start
 // serves every model.
 import { getLlama, getModuleVersion, LlamaLogLevel } from "node-llama-cpp";
 
 const spec = JSON.parse(process.argv[2] ?? "null");
-if (!spec?.prompt || !(spec.count > 0) || !spec.runs?.length) {
-  throw new Error("usage: node generate.mjs '{\"prompt\": \"...\", \"count\": N, \"runs\": [{\"model\": PATH}]}'");
+if (!spec?.runs?.length || spec.runs.some((run) => !run.texts && !(spec.prompt && spec.count > 0))) {
+  throw new Error("usage: node generate.mjs '{\"prompt\": \"...\", \"count\": N, \"runs\": [{\"model\": PATH}"
+    + " | {\"model\": PATH, \"texts\": [...]}]}'");
 }
 
 // llama.cpp's own warnings go to stderr, where the build log keeps them.
@@ -24,7 +29,11 @@ const llama = await getLlama({ gpu: false, build: "never", logLevel: LlamaLogLev
 const results = [];
 for (const run of spec.runs) {
   try {
-    const generated = await withContext(run.model, (model, context) => generate(model, context));
+    if (run.texts) {
+      results.push({ model: run.model, tokenized: await tokenize(run.model, run.texts) });
+      continue;
+    }
+    const generated = await withContext(run.model, (model, context) => generate(model, context, run.logits));
     if (run.scoreWith) {
       generated.logProbs = await withContext(run.scoreWith, (_, context) => score(context, generated));
     }
@@ -39,6 +48,15 @@ process.stdout.write(JSON.stringify({
   results,
 }));
 await llama.dispose();
+
+async function tokenize(modelPath, texts) {
+  const model = await llama.loadModel({ modelPath, vocabOnly: true });
+  try {
+    return texts.map((text) => Array.from(model.tokenize(text)));
+  } finally {
+    await model.dispose();
+  }
+}
 
 async function withContext(modelPath, use) {
   const model = await llama.loadModel({ modelPath });
@@ -56,11 +74,19 @@ async function withContext(modelPath, use) {
   }
 }
 
-async function generate(model, context) {
+async function generate(model, context, withLogits) {
   const prompt = [model.tokens.bos, ...model.tokenize(spec.prompt)];
+  const sequence = context.getSequence();
+  let logits;
+  if (withLogits) {
+    const outputs = await sequence.controlledEvaluate(
+      prompt.map((token, i) => (i === prompt.length - 1 ? [token, { generateNext: { logits: true } }] : token)));
+    logits = [...outputs[prompt.length - 1].next.logits.values()];
+    await sequence.clearHistory();
+  }
   const tokens = [];
   let eos = false;
-  for await (const token of context.getSequence().evaluate(prompt, { temperature: 0 })) {
+  for await (const token of sequence.evaluate(prompt, { temperature: 0 })) {
     if (token === model.tokens.eos) {
       eos = true;
       break;
@@ -68,7 +94,7 @@ async function generate(model, context) {
     tokens.push(token);
     if (tokens.length === spec.count) break;
   }
-  return { prompt, tokens, text: model.detokenize(tokens), eos };
+  return { prompt, tokens, text: model.detokenize(tokens), eos, ...(logits ? { logits } : {}) };
 }
 
 // Feeds prompt + tokens and asks for the logits after the last prompt token and after every

@@ -20,6 +20,15 @@ public interface FormatWriter extends ExtensionPoint {
     /** True when this format can store tensors of this type. */
     boolean canStore(TensorType type);
 
+    /**
+     * True when this format stores every part of a tensor as a named tensor and writes the
+     * checkpoint's configuration ({@link OutputPlan#checkpoint()}): it can then hold any scheme
+     * with a {@link QuantScheme#checkpointLayout()}, whatever {@link #canStore} says.
+     */
+    default boolean storesCheckpointLayouts() {
+        return false;
+    }
+
     /** The option keys {@link #create} understands; the host rejects others before calling it. */
     default Set<String> options() {
         return Set.of();

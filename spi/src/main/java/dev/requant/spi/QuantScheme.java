@@ -67,9 +67,35 @@ public interface QuantScheme extends ExtensionPoint {
     void decode(StoredTensor source, long firstRow, int rows, float[] dst, int dstOffset);
 
     /**
-     * Encodes {@code rows} rows of {@code src} (from {@code srcOffset}). {@code out[i]} is exactly
-     * the byte range of {@code layout(tensor).get(i)} that these rows occupy; the encoder fills
-     * all of it.
+     * Encodes {@code rows} rows of {@code src} (from {@code srcOffset}) of a scheme whose rows are
+     * independent: {@code out[i]} is part {@code i} laid out for a tensor of exactly these rows
+     * (for {@link PartSpec.Rows#FIRST} parts, the byte range these rows occupy). Schemes that need
+     * more (a prepass, whole-tensor parts) override {@link #encoder} instead.
      */
-    void encode(TensorInfo tensor, float[] src, int srcOffset, int rows, MemorySegment[] out);
+    default void encode(TensorInfo tensor, float[] src, int srcOffset, int rows, MemorySegment[] out) {
+        throw new UnsupportedOperationException(id() + " encodes through encoder(tensor)");
+    }
+
+    /** The encoder of one tensor; by default {@link #encode} on every row range. */
+    default TensorEncoder encoder(TensorInfo tensor) {
+        return (src, srcOffset, firstRow, rows, out) -> encode(tensor, src, srcOffset, rows, out);
+    }
+
+    /**
+     * A repacking of {@code source} (of this scheme) into {@code target}'s encoding without going
+     * through f32, when this scheme knows one; the planner then marks the tensor {@code exact} (or
+     * states the transcoder's maximum error).
+     */
+    default Optional<Transcoder> transcoder(StoredTensor source, TensorInfo target) {
+        return Optional.empty();
+    }
+
+    /**
+     * How tensors of this scheme are stored in a Hugging Face style checkpoint, when the scheme has
+     * such a layout (GPTQ, AWQ, bitsandbytes, compressed-tensors, MLX); writers that store every
+     * part as a named tensor ({@link FormatWriter#storesCheckpointLayouts()}) can then hold it.
+     */
+    default Optional<CheckpointLayout> checkpointLayout() {
+        return Optional.empty();
+    }
 }

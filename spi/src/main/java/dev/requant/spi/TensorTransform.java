@@ -16,6 +16,17 @@ public interface TensorTransform extends ExtensionPoint {
     String description();
 
     /**
+     * Whether the host should apply this transform by itself when a recipe names no transforms:
+     * true when {@code source}, written by {@code writer}, would be useless without it (a Hugging
+     * Face llama folder written as GGUF, whose names, layout and metadata llama.cpp would not
+     * understand). The host applies a transform only when it answers true for every output of the
+     * recipe, and says so in the plan. Must be cheap and must not throw; the default is never.
+     */
+    default boolean appliesTo(ModelSource source, FormatWriter writer) {
+        return false;
+    }
+
+    /**
      * The transformed model. Closing it closes {@code source}.
      *
      * @throws BadInputException when the model is not one this transform understands

@@ -32,6 +32,10 @@ final class ConvertCommand implements Callable<Integer> {
     @Option(names = "--type", paramLabel = "TYPE", description = "Type of the weight matrices (q8_0, q4_0, f16, ...).")
     String type;
 
+    @Option(names = "--preset", paramLabel = "NAME",
+            description = "A preset of config/presets (q4_k_m, q5_k_m, q8_0, ...): llama.cpp's per-tensor mixture.")
+    String preset;
+
     @Option(names = "--format", paramLabel = "ID", description = "Output format (default: from OUT's name).")
     String format;
 
@@ -65,10 +69,11 @@ final class ConvertCommand implements Callable<Integer> {
         options.forEach((k, v) -> opts.put(k, at(v, "--option " + k)));
         var output = new OutputSpec(at(out, "OUT"), at(format, "--format"), opts, null);
         var fallback = noFallback ? at(List.<Located<String>>of(), "--no-fallback") : null;
-        var quantize = type == null && fallback == null ? null
-                : at(new QuantizeSpec(null, at(type, "--type"), List.of(), fallback), "--type");
-        var verifySpec = verify ? at(new dev.requant.core.recipe.VerifySpec(List.of(), null), "--verify") : null;
-        return new Recipe(at(input, "IN"), List.of(), quantize, at(List.of(at(output, "OUT")), "OUT"), verifySpec);
+        var quantize = type == null && preset == null && fallback == null ? null
+                : at(new QuantizeSpec(at(preset, "--preset"), at(type, "--type"), List.of(), fallback), "--type");
+        var verifySpec = verify ? at(new dev.requant.core.recipe.VerifySpec(List.of(), null, null), "--verify") : null;
+        // no transforms named: those that apply by themselves (hf-to-gguf for a Hugging Face llama to GGUF) do
+        return new Recipe(at(input, "IN"), null, quantize, at(List.of(at(output, "OUT")), "OUT"), verifySpec);
     }
 
     private static <T> Located<T> at(T value, String option) {

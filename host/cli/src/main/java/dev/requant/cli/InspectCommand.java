@@ -45,7 +45,9 @@ final class InspectCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "%s: %s, %d tensors, %,d values, %s%n", r.path(), r.format(), t.tensors(), t.values(),
                 Sizes.bytes(t.bytes()));
         int w = Math.max(6, r.tensors().stream().mapToInt(x -> x.name().length()).max().orElse(6));
-        String row = "  %-" + w + "s  %-20s %-12s %10s %7s%n";
+        // quantized types carry their parameters: gptq{bits:4,desc_act:true,format:v1,group:128,sym:false}
+        int tw = Math.max(12, r.tensors().stream().mapToInt(x -> x.type().length()).max().orElse(12));
+        String row = "  %-" + w + "s  %-20s %-" + tw + "s %10s %7s%n";
         out.printf(Locale.ROOT, row, "TENSOR", "SHAPE", "TYPE", "SIZE", "BPW");
         for (InspectReport.Tensor x : r.tensors()) {
             out.printf(Locale.ROOT, row, x.name(), x.shape(), x.type(), Sizes.bytes(x.bytes()),

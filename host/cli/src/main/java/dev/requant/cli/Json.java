@@ -12,6 +12,10 @@ final class Json {
     }
 
     static void print(Object value, PrintStream out) {
-        out.println(MAPPER.writeValueAsString(value));
+        out.println(text(value));
+    }
+
+    static String text(Object value) {
+        return MAPPER.writeValueAsString(value);
     }
 }

@@ -1,14 +1,12 @@
 package dev.requant.cli;
 
+import dev.requant.core.OpenedInput;
 import dev.requant.core.Session;
-import dev.requant.core.exec.ErrorStats;
-import dev.requant.core.exec.Executor;
 import dev.requant.core.exec.OutputResult;
 import dev.requant.core.exec.RunResult;
 import dev.requant.core.job.Job;
 import dev.requant.core.plan.PlanEntry;
 import dev.requant.core.plan.Plan;
-import dev.requant.spi.ModelSource;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.Locale;
@@ -20,14 +18,14 @@ final class RunFlow {
 
     static void run(Session session, Job job, RunOptions options, PrintStream out, PrintStream err)
             throws IOException {
-        try (ModelSource source = session.open(job)) {
-            Plan plan = session.plan(job, source);
+        try (OpenedInput input = session.open(job)) {
+            Plan plan = session.plan(job, input);
             if (options.dryRun) {
                 show(plan, options.json, out);
                 return;
             }
             RunResult result = session.execute(job, plan, options.threads, Progress.forStderr(err));
-            summarize(result, job, out);
+            summarize(plan, result, job, out);
         }
     }
 
@@ -40,8 +38,9 @@ final class RunFlow {
         }
     }
 
-    private static void summarize(RunResult r, Job job, PrintStream out) {
+    private static void summarize(Plan plan, RunResult r, Job job, PrintStream out) throws IOException {
         double seconds = Math.max(1e-9, r.elapsed().toNanos() / 1e9);
+        PlanReport.of(plan).transforms().forEach(t -> out.println(t.line()));
         for (OutputResult o : r.outputs()) {
             var p = o.output();
             long values = p.entries().stream().mapToLong(e -> e.target().shape().numel()).sum();
@@ -57,16 +56,11 @@ final class RunFlow {
                     }
                 }
             }
-            if (job.verify().isPresent()) {
-                out.println("  verify:");
-                for (int i = 0; i < p.entries().size(); i++) {
-                    ErrorStats s = o.stats().get(i);
-                    if (s != null) {
-                        out.printf(Locale.ROOT, "    %-48s %-8s %s%n", p.entries().get(i).target().name(),
-                                p.entries().get(i).target().type().id(), Executor.describe(s, job.verify().get().metrics()));
-                    }
-                }
-            }
+        }
+        if (job.verify().isPresent()) {
+            VerifyReport report = VerifyReport.of(r, job.verify().get());
+            report.write(job.verify().get().report());
+            report.print(job.verify().get().report(), out);
         }
         out.printf(Locale.ROOT, "read %s in %.2f s (%.1f MB/s)%n", Sizes.bytes(r.sourceBytes()), seconds,
                 r.sourceBytes() / seconds / 1e6);

@@ -19,6 +19,24 @@ final class Cli {
     record Result(int code, String out, String err) {
     }
 
+    /** The ids of the shipped plugins, from their jar names (requant-plugin-ID-VERSION.jar). */
+    static List<String> shippedPlugins() {
+        try (var files = java.nio.file.Files.list(PLUGINS)) {
+            return files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("requant-plugin-"))
+                    .map(n -> n.substring("requant-plugin-".length(), n.lastIndexOf('-', n.lastIndexOf("-SNAPSHOT") - 1)))
+                    .sorted().toList();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** The reader ids of the shipped plugins, in the order the host lists them. */
+    static List<String> shippedReaders() {
+        try (var host = dev.requant.core.plugin.PluginHost.load(List.of(PLUGINS))) {
+            return host.registry().readers().stream().map(dev.requant.spi.FormatReader::id).toList();
+        }
+    }
+
     private Cli() {
     }
 

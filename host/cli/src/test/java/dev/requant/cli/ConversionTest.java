@@ -166,7 +166,21 @@ class ConversionTest {
         Path gguf = dir.resolve("m.gguf");
         Cli.Result c = Cli.run("convert", hf.toString(), gguf.toString(), "--type", "q4_1", "--verify");
         assertThat(c.code()).as(c.err()).isZero();
-        assertThat(c.out()).contains("verify:").contains("model.layers.1.mlp.down_proj.weight").contains("cosine=0.99");
+        assertThat(c.out()).contains("verify " + gguf + " (report: " + dir.resolve("report.json") + ")")
+                .containsPattern("model.layers.1.mlp.down_proj.weight +bf16 -> q4_1 +convert +[0-9.e-]+ +[0-9.e-]+ +[0-9.e-]+ +0.99")
+                .containsPattern("model.norm.weight +bf16 +copy +identical bytes");
+        var report = new tools.jackson.databind.ObjectMapper().readTree(dir.resolve("report.json").toFile());
+        var tensors = report.get("outputs").get(0).get("tensors");
+        assertThat(tensors.size()).as("every tensor of the output").isEqualTo(21);
+        for (var t : tensors) {
+            if (t.get("action").asString().equals("convert")) {
+                assertThat(t.get("metrics").get("cosine").asDouble()).isGreaterThan(0.99).isLessThanOrEqualTo(1.0);
+                assertThat(t.get("metrics").get("rel_rmse").asDouble()).isGreaterThan(0).isLessThan(0.2);
+                assertThat(t.get("fidelity").asString()).isEqualTo("lossy");
+            } else {
+                assertThat(t.get("metrics").isNull()).isTrue();
+            }
+        }
         Cli.Result i = Cli.run("inspect", gguf.toString(), "--json");
         assertThat(i.code()).isZero();
         assertThat(i.out()).contains("\"format\" : \"gguf\"").contains("\"type\" : \"q4_1\"").contains("\"quantized\" : true");

@@ -79,8 +79,21 @@ class PluginLoadingTest {
             assertThat(host.registry().reader("gguf")).isPresent();
             assertThat(host.registry().writer("safetensors")).isPresent();
             assertThat(host.registry().scheme("q8_0")).isPresent();
+            assertThat(host.registry().reader("bnb")).isPresent();
+            assertThat(host.registry().scheme("bnb_nf4")).isPresent();
+            assertThat(host.registry().transform("hf-to-gguf")).isPresent();
+            assertThat(host.registry().transform("gguf-to-hf")).isPresent();
             assertThat(host.registry().plugins()).extracting(p -> p.id())
-                    .containsExactlyInAnyOrder("gguf", "safetensors", "ggml-quants");
+                    .containsExactlyInAnyOrderElementsOf(Cli.shippedPlugins())
+                    .contains("gguf", "safetensors", "ggml-quants");
+        }
+    }
+
+    @Test
+    void pluginsAreNotOnTheHostClasspath() {
+        // they must load in their own class loaders; on the host class path their extensions would be found twice
+        for (String cls : List.of("dev.requant.plugins.gguf.GgufReader", "dev.requant.plugins.safetensors.SafetensorsReader")) {
+            assertThat(getClass().getClassLoader().getResource(cls.replace('.', '/') + ".class")).as(cls).isNull();
         }
     }
 

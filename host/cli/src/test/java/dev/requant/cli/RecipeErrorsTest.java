@@ -38,12 +38,13 @@ class RecipeErrorsTest {
         assertRecipeError(run("""
                 input: { path: x.gguf, format: ggml }
                 outputs: [ { path: "${out}/m.gguf" } ]
-                """), "1:32", "no plugin provides the reader 'ggml' (available: gguf, safetensors)");
+                """), "1:32", "no plugin provides the reader 'ggml' (available: "
+                + String.join(", ", Cli.shippedReaders().stream().sorted().toList()) + ")");
         assertRecipeError(run("""
                 input: { path: x.gguf }
-                transforms: [ hf-to-gguf ]
+                transforms: [ hf-to-llama ]
                 outputs: [ { path: "${out}/m.gguf" } ]
-                """), "2:15", "no plugin provides the transform 'hf-to-gguf' (none is installed)");
+                """), "2:15", "no plugin provides the transform 'hf-to-llama' (available: gguf-to-hf, hf-to-gguf)");
     }
 
     @Test
@@ -94,7 +95,7 @@ class RecipeErrorsTest {
                 outputs: [ { path: "${out}/m.gguf" } ]
                 """);
         assertThat(preset.code()).isEqualTo(2);
-        assertThat(preset.err()).contains("r.yaml:2:21: no preset 'q9_k' in").contains("(presets: q8_0");
+        assertThat(preset.err()).contains("r.yaml:2:21: no preset 'q9_k' in").contains("(presets: iq4_nl, iq4_xs, q2_k, q3_k_l, q3_k_m, q3_k_s, q4_0, q4_k_m, q4_k_s, q5_k_m, q5_k_s, q6_k, q8_0)");
         assertRecipeError(run("""
                 input: { sample: {} }
                 outputs: [ { path: "${out}/m.gguf" } ]

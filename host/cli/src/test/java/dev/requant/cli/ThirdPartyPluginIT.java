@@ -53,7 +53,8 @@ class ThirdPartyPluginIT {
                 "--set", "out=" + dir.resolve("out"), "--set", "type=q8_0");
         assertThat(run.code()).as(run.err()).isZero();
         assertThat(run.out()).contains("wrote " + dir.resolve("out/model.gguf") + " (gguf, Q8_0)")
-                .contains("verify:").contains("cosine=0.99");
+                .contains("verify " + dir.resolve("out/model.gguf")).containsPattern("COSINE\\n(.*\\n)*.* 0\\.99");
+        assertThat(dir.resolve("out/report.json")).isRegularFile();
 
         Cli.Result inspect = Cli.run("inspect", dir.resolve("out/model.gguf").toString(), "--plugins=" + plugins);
         assertThat(inspect.out()).contains("q8_0").contains("model.layers.0.input_layernorm.weight");

@@ -8,6 +8,7 @@ import dev.requant.core.job.InputRef;
 import dev.requant.core.job.Job;
 import dev.requant.core.job.OutputJob;
 import dev.requant.core.job.RecipeCompiler;
+import dev.requant.core.plan.AppliedTransform;
 import dev.requant.core.plan.Plan;
 import dev.requant.core.plan.PlannedOutput;
 import dev.requant.core.plan.Planner;
@@ -22,6 +23,7 @@ import dev.requant.core.types.Codecs;
 import dev.requant.spi.BadInputException;
 import dev.requant.spi.Detection;
 import dev.requant.spi.FormatReader;
+import dev.requant.spi.FormatWriter;
 import dev.requant.spi.ModelSource;
 import dev.requant.spi.ReaderContext;
 import dev.requant.spi.TensorTransform;
@@ -70,17 +72,52 @@ public final class Session {
         return compiler.compile(recipe, origin);
     }
 
-    /** Opens the job's input and applies its transforms; the caller closes the result. */
-    public ModelSource open(Job job) throws IOException {
+    /**
+     * Opens the job's input and applies its transforms: the recipe's, or, when the recipe names
+     * none, the one transform that {@link TensorTransform#appliesTo applies by itself} to this input
+     * for every output. The caller closes the result.
+     */
+    public OpenedInput open(Job job) throws IOException {
         ModelSource source = open(job.input());
         try {
+            List<AppliedTransform> applied = new ArrayList<>();
             for (TensorTransform t : job.transforms()) {
-                source = t.apply(source, codecs::decode);
+                applied.add(new AppliedTransform(t, false));
             }
-            return source;
+            if (job.automaticTransforms()) {
+                automatic(source, job).ifPresent(t -> applied.add(new AppliedTransform(t, true)));
+            }
+            for (AppliedTransform a : applied) {
+                source = a.transform().apply(source, codecs::decode);
+            }
+            return new OpenedInput(source, applied);
         } catch (IOException | RuntimeException e) {
             source.close();
             throw e;
+        }
+    }
+
+    /** The transform that applies by itself to this source for every output of the job, if one does. */
+    private Optional<TensorTransform> automatic(ModelSource source, Job job) {
+        List<TensorTransform> found = new ArrayList<>();
+        for (TensorTransform t : registry.transforms()) {
+            if (job.outputs().stream().allMatch(o -> appliesTo(t, source, o.writer()))) {
+                found.add(t);
+            }
+        }
+        if (found.size() > 1) {
+            throw new RequantException(RequantException.USAGE, "the transforms " + found.get(0).id() + " and "
+                    + found.get(1).id() + " both apply to this input; name the one to use in the recipe's"
+                    + " 'transforms' (an empty list applies none)");
+        }
+        return found.stream().findFirst();
+    }
+
+    private static boolean appliesTo(TensorTransform t, ModelSource source, FormatWriter writer) {
+        try {
+            return t.appliesTo(source, writer);
+        } catch (RuntimeException e) {
+            return false;
         }
     }
 
@@ -150,13 +187,13 @@ public final class Session {
     }
 
     /** Plans every output of the job for an opened source. */
-    public Plan plan(Job job, ModelSource source) {
+    public Plan plan(Job job, OpenedInput input) {
         Planner planner = new Planner(codecs, defaultFallback());
         List<PlannedOutput> outputs = new ArrayList<>();
         for (OutputJob o : job.outputs()) {
-            outputs.add(planner.plan(source, o.path(), o.writer(), o.options(), o.quantization()));
+            outputs.add(planner.plan(input.source(), o.path(), o.writer(), o.options(), o.quantization()));
         }
-        return new Plan(source, List.copyOf(outputs));
+        return new Plan(input.source(), input.transforms(), outputs);
     }
 
     /** Runs a plan; commits all outputs or none. */

@@ -12,9 +12,11 @@ import dev.requant.spi.QuantScheme;
 import dev.requant.spi.Shape;
 import dev.requant.spi.SourceTensor;
 import dev.requant.spi.StoredTensor;
+import dev.requant.spi.TensorEncoder;
 import dev.requant.spi.TensorInfo;
 import dev.requant.spi.TensorPart;
 import dev.requant.spi.TensorType;
+import dev.requant.spi.Transcoder;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -146,6 +148,125 @@ public final class Fakes {
                 }
                 out[0].set(ValueLayout.JAVA_SHORT_UNALIGNED, at, Float.floatToFloat16(max));
             }
+        }
+
+        /** Half4 holds f16 values: repacking it to f16 drops the maxima and loses nothing. */
+        @Override
+        public Optional<Transcoder> transcoder(StoredTensor source, TensorInfo target) {
+            if (target.type() != ElementType.F16) {
+                return Optional.empty();
+            }
+            return Optional.of(new Transcoder() {
+                @Override
+                public boolean exact() {
+                    return true;
+                }
+
+                @Override
+                public double maxError() {
+                    return 0;
+                }
+
+                @Override
+                public void transcode(StoredTensor s, long firstRow, int rows, MemorySegment[] out) {
+                    MemorySegment data = s.part(PartSpec.DATA).data();
+                    long values = rows * s.info().shape().rowLength();
+                    long first = firstRow * s.info().shape().rowLength();
+                    for (long i = 0; i < values; i++) {
+                        long v = first + i;
+                        short half = data.get(ValueLayout.JAVA_SHORT_UNALIGNED, v / block * (2 + 2L * block) + 2 + 2 * (v % block));
+                        out[0].setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, half);
+                    }
+                }
+            });
+        }
+    }
+
+    /**
+     * A toy GPTQ-like scheme "colq": values divided by the whole tensor's largest magnitude (found
+     * in a prepass), stored transposed as f16 ({@code q [in, out]}, columns follow rows), and that
+     * magnitude once ({@code scale}, a whole-tensor part).
+     */
+    public static final class ColQ implements QuantScheme {
+        @Override
+        public String id() {
+            return "colq";
+        }
+
+        @Override
+        public String description() {
+            return "test scheme with column parts";
+        }
+
+        @Override
+        public Encoding encoding(Map<String, String> params) {
+            return Encoding.of("colq");
+        }
+
+        @Override
+        public Optional<String> fit(TensorInfo t) {
+            return Optional.empty();
+        }
+
+        @Override
+        public List<PartSpec> layout(TensorInfo t) {
+            Shape s = t.shape();
+            return List.of(new PartSpec("q", ElementType.F16, Shape.of(s.rowLength(), s.rows()), PartSpec.Rows.LAST),
+                    new PartSpec("scale", ElementType.F32, Shape.of(1), PartSpec.Rows.NONE));
+        }
+
+        @Override
+        public void decode(StoredTensor s, long firstRow, int rows, float[] dst, int off) {
+            long out = s.info().shape().rows();
+            int in = (int) s.info().shape().rowLength();
+            MemorySegment q = s.part("q").data();
+            float scale = s.part("scale").data().get(ValueLayout.JAVA_FLOAT_UNALIGNED, 0);
+            for (int r = 0; r < rows; r++) {
+                for (int c = 0; c < in; c++) {
+                    short half = q.getAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, c * out + firstRow + r);
+                    dst[off + r * in + c] = Float.float16ToFloat(half) * scale;
+                }
+            }
+        }
+
+        @Override
+        public TensorEncoder encoder(TensorInfo t) {
+            int in = (int) t.shape().rowLength();
+            java.util.concurrent.atomic.AtomicInteger maxBits = new java.util.concurrent.atomic.AtomicInteger();
+            return new TensorEncoder() {
+                @Override
+                public boolean needsPrepass() {
+                    return true;
+                }
+
+                @Override
+                public void observe(float[] src, int off, long firstRow, int rows) {
+                    float max = 0;
+                    for (int i = 0; i < rows * in; i++) {
+                        max = Math.max(max, Math.abs(src[off + i]));
+                    }
+                    float found = max;
+                    maxBits.accumulateAndGet(Float.floatToIntBits(found),
+                            (a, b) -> Float.floatToIntBits(Math.max(Float.intBitsToFloat(a), Float.intBitsToFloat(b))));
+                }
+
+                @Override
+                public void encode(float[] src, int off, long firstRow, int rows, MemorySegment[] out) {
+                    float scale = Float.intBitsToFloat(maxBits.get());
+                    for (int r = 0; r < rows; r++) {
+                        for (int c = 0; c < in; c++) {
+                            out[0].setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, (long) c * rows + r,
+                                    Float.floatToFloat16(src[off + r * in + c] / scale));
+                        }
+                    }
+                    finish(out);
+                }
+
+                @Override
+                public void finish(MemorySegment[] out) {
+                    out[1].set(ValueLayout.JAVA_FLOAT_UNALIGNED, 0, Float.intBitsToFloat(maxBits.get()));
+                }
+            };
         }
     }
 

@@ -1,8 +1,17 @@
 package dev.requant.kernels;
 
+import dev.requant.kernels.affine.AffineKernels;
+import dev.requant.kernels.affine.ScalarAffineKernels;
+import dev.requant.kernels.affine.VectorAffineKernels;
+import dev.requant.kernels.bnb.BnbKernels;
+import dev.requant.kernels.bnb.ScalarBnbKernels;
+import dev.requant.kernels.bnb.VectorBnbKernels;
 import dev.requant.kernels.ggml.BlockCodec;
 import dev.requant.kernels.ggml.GgmlCodecs;
 import dev.requant.kernels.ggml.GgmlType;
+import dev.requant.kernels.intpack.IntPackKernels;
+import dev.requant.kernels.intpack.ScalarIntPackKernels;
+import dev.requant.kernels.intpack.VectorIntPackKernels;
 import java.util.Optional;
 
 /**
@@ -24,6 +33,21 @@ public final class Kernels {
 
     public static ElementKernels elements() {
         return VECTOR ? VectorElementKernels.INSTANCE : ScalarElementKernels.INSTANCE;
+    }
+
+    /** bitsandbytes dequantization: NF4/FP4 lookups, double-quantized scales, LLM.int8 rows. */
+    public static BnbKernels bnb() {
+        return VECTOR ? VectorBnbKernels.INSTANCE : ScalarBnbKernels.INSTANCE;
+    }
+
+    /** Unpacking and dequantization of integer codes packed in 32-bit words (GPTQ, AWQ, ...). */
+    public static IntPackKernels intPack() {
+        return VECTOR ? VectorIntPackKernels.INSTANCE : ScalarIntPackKernels.INSTANCE;
+    }
+
+    /** Packed integer codes and the group-wise affine maps of MLX, neural-compressor and GPTQ-style layouts. */
+    public static AffineKernels affine() {
+        return VECTOR ? VectorAffineKernels.INSTANCE : ScalarAffineKernels.INSTANCE;
     }
 
     /** The codec of a ggml block type, when requant implements it. */

@@ -2,10 +2,8 @@ package dev.requant.core.exec;
 
 import dev.requant.core.RequantException;
 import dev.requant.core.plan.Plan;
-import dev.requant.core.plan.PlanEntry;
 import dev.requant.core.plan.PlannedOutput;
 import dev.requant.core.types.Codecs;
-import dev.requant.spi.ElementType;
 import dev.requant.spi.ModelSink;
 import dev.requant.spi.PartSpec;
 import dev.requant.spi.Shape;
@@ -13,17 +11,14 @@ import dev.requant.spi.StoredTensor;
 import dev.requant.spi.TensorInfo;
 import dev.requant.spi.TensorPart;
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.CountDownLatch;
 
 /**
  * Runs a plan: opens every output with its plan, converts tensors in row chunks on a bounded pool
@@ -100,63 +95,58 @@ public final class Executor {
             total += w.sourceBytes();
         }
         options.progress().start(total);
-        int threads = Math.max(1, options.threads());
-        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
-            Thread th = new Thread(r, "requant-worker");
-            th.setDaemon(true);
-            return th;
-        });
-        Semaphore inFlight = new Semaphore(2 * threads);
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        try {
-            submit:
+        try (ChunkRunner runner = new ChunkRunner(Math.max(1, options.threads()))) {
             for (TensorWork w : work) {
+                if (runner.failed()) {
+                    break;
+                }
                 if (options.measure()) {
-                    for (var target : w.targets) {
-                        target.outputs().forEach(o -> stats.get(o)[w.index] = new ErrorStats());
+                    for (TensorWork.Target target : w.targets) {
+                        target.outputs.forEach(o -> stats.get(o)[w.index] = new ErrorStats());
                     }
                 }
                 int chunk = w.chunkRows(options.chunkElements());
-                for (long row = 0; row < Math.max(w.rows, 1); row += chunk) {
-                    inFlight.acquireUninterruptibly();
-                    if (failure.get() != null) {
-                        inFlight.release();
-                        break submit;
+                long chunks = Math.max(1, Math.ceilDiv(w.rows, chunk));
+                if (w.needsPrepass()) {
+                    CountDownLatch observed = new CountDownLatch(Math.toIntExact(chunks));
+                    for (long c = 0; c < chunks; c++) {
+                        long first = c * chunk;
+                        int count = (int) Math.min(chunk, w.rows - first);
+                        runner.submit(() -> observeChunk(w, first, count), observed::countDown);
                     }
-                    long first = row;
-                    int count = (int) Math.min(chunk, w.rows - row);
-                    pool.execute(() -> {
-                        try {
-                            if (failure.get() == null && count > 0) {
-                                convertChunk(w, first, count, sinks, stats);
-                            }
-                        } catch (Throwable e) {
-                            failure.compareAndSet(null, e);
-                        } finally {
-                            inFlight.release();
+                    runner.await(observed);
+                }
+                w.pending.set(chunks);
+                for (long c = 0; c < chunks; c++) {
+                    long first = c * chunk;
+                    int count = (int) Math.max(0, Math.min(chunk, w.rows - first));
+                    runner.submit(() -> {
+                        if (count > 0) {
+                            convertChunk(w, first, count, sinks, stats);
                         }
+                        if (w.pending.decrementAndGet() == 0) {
+                            finishTensor(w, sinks);
+                        }
+                    }, () -> {
                     });
                 }
             }
-            inFlight.acquireUninterruptibly(2 * threads);
+            runner.awaitAll();
         } finally {
-            pool.shutdownNow();
             options.progress().finish();
         }
-        Throwable f = failure.get();
-        if (f != null) {
-            if (f instanceof UncheckedIOException u) {
-                throw u.getCause();
-            }
-            if (f instanceof IOException io) {
-                throw io;
-            }
-            if (f instanceof RuntimeException re) {
-                throw re;
-            }
-            throw (Error) f;
-        }
         return total;
+    }
+
+    /** The prepass of encoders that need a statistic of the whole tensor. */
+    private void observeChunk(TensorWork w, long first, int count) {
+        float[] values = Scratch.get().values(Math.toIntExact(count * w.rowLength));
+        codecs.decode(w.source, first, count, values, 0);
+        for (TensorWork.Target target : w.targets) {
+            if (target.encoder != null && target.encoder.needsPrepass()) {
+                target.encoder.observe(values, 0, first, count);
+            }
+        }
     }
 
     private void convertChunk(TensorWork w, long first, int count, List<ModelSink> sinks, List<ErrorStats[]> stats)
@@ -164,86 +154,112 @@ public final class Executor {
         for (int o : w.copies) {
             copyRows(w, first, count, sinks.get(o));
         }
-        if (w.decodes()) {
-            int n = Math.toIntExact(count * w.rowLength);
-            Scratch scratch = Scratch.get();
-            float[] values = scratch.values(n);
+        Scratch scratch = Scratch.get();
+        float[] values = null;
+        if (w.decodes() || (options.measure() && !w.targets.isEmpty())) {
+            values = scratch.values(Math.toIntExact(count * w.rowLength));
             codecs.decode(w.source, first, count, values, 0);
-            for (TensorWork.Target target : w.targets) {
-                MemorySegment[] encoded = encode(w, target, values, first, count, scratch);
-                for (int o : target.outputs()) {
-                    write(sinks.get(o), w.index, target.entry(), first, w.rows, encoded);
-                }
-                if (options.measure()) {
-                    ErrorStats chunkStats = measure(w, target, encoded, count, values, scratch);
-                    target.outputs().forEach(o -> stats.get(o)[w.index].merge(chunkStats));
-                }
+        }
+        for (TensorWork.Target target : w.targets) {
+            List<PartSpec> layout = target.chunkLayout(count, w.rowLength);
+            MemorySegment[] made = slices(layout, scratch);
+            target.make(w.source instanceof StoredTensor s ? s : null, values, first, count, made);
+            for (int o : target.outputs) {
+                place(sinks.get(o), w.index, target.entry.parts(), w.rows, first, count, made);
+            }
+            if (options.measure()) {
+                ErrorStats chunkStats = measure(target, layout, made, count, w.rowLength, values, scratch);
+                target.outputs.forEach(o -> stats.get(o)[w.index].merge(chunkStats));
             }
         }
         for (TensorPart part : w.storedParts()) {
-            long start = RowRanges.start(part.spec(), w.rows, first);
-            PageRelease.release(part.data().asSlice(start, RowRanges.length(part.spec(), w.rows, first, count)));
+            RowRanges.forEach(part.spec(), w.rows, first, count,
+                    (at, from, length) -> PageRelease.release(part.data().asSlice(at, length)));
         }
         options.progress().advance(Math.multiplyExact(w.sourceBytes(), (long) count) / Math.max(w.rows, 1));
+    }
+
+    /** Writes the parts that describe the whole tensor, once every row is done. */
+    private static void finishTensor(TensorWork w, List<ModelSink> sinks) throws IOException {
+        for (TensorWork.Target target : w.targets) {
+            if (!target.hasWholeParts()) {
+                continue;
+            }
+            List<PartSpec> parts = target.entry.parts();
+            MemorySegment[] whole = new MemorySegment[parts.size()];
+            try (Arena arena = Arena.ofConfined()) {
+                for (int p = 0; p < parts.size(); p++) {
+                    if (parts.get(p).rows() == PartSpec.Rows.NONE) {
+                        long size = parts.get(p).byteSize();
+                        whole[p] = arena.allocate(Math.max(1, size)).asSlice(0, size);
+                    }
+                }
+                target.finish(whole);
+                for (int o : target.outputs) {
+                    for (int p = 0; p < parts.size(); p++) {
+                        if (whole[p] != null && whole[p].byteSize() > 0) {
+                            sinks.get(o).write(w.index, p, 0, whole[p]);
+                        }
+                    }
+                }
+            }
+        }
     }
 
     private static void copyRows(TensorWork w, long first, int count, ModelSink sink) throws IOException {
         List<TensorPart> parts = w.storedParts();
         for (int p = 0; p < parts.size(); p++) {
+            int part = p;
             PartSpec spec = parts.get(p).spec();
-            long start = RowRanges.start(spec, w.rows, first);
-            long length = RowRanges.length(spec, w.rows, first, count);
-            if (length > 0) {
-                sink.write(w.index, p, start, parts.get(p).data().asSlice(start, length));
+            MemorySegment data = parts.get(p).data();
+            if (spec.rows() == PartSpec.Rows.NONE) {
+                if (first == 0 && data.byteSize() > 0) {
+                    sink.write(w.index, part, 0, data);
+                }
+            } else {
+                RowRanges.forEach(spec, w.rows, first, count,
+                        (at, from, length) -> sink.write(w.index, part, at, data.asSlice(at, length)));
             }
         }
     }
 
-    private static MemorySegment[] encode(TensorWork w, TensorWork.Target target, float[] values, long first,
-                                          int count, Scratch scratch) {
-        List<PartSpec> parts = target.entry().parts();
+    /** The chunk's parts, laid out one after the other in the thread's scratch bytes. */
+    private static MemorySegment[] slices(List<PartSpec> layout, Scratch scratch) {
         long total = 0;
-        for (PartSpec p : parts) {
-            total += RowRanges.length(p, w.rows, first, count);
+        for (PartSpec p : layout) {
+            total += p.byteSize();
         }
         MemorySegment buffer = scratch.bytes(total);
-        MemorySegment[] out = new MemorySegment[parts.size()];
+        MemorySegment[] out = new MemorySegment[layout.size()];
         long at = 0;
-        for (int p = 0; p < parts.size(); p++) {
-            long length = RowRanges.length(parts.get(p), w.rows, first, count);
-            out[p] = buffer.asSlice(at, length);
-            at += length;
+        for (int p = 0; p < out.length; p++) {
+            out[p] = buffer.asSlice(at, layout.get(p).byteSize());
+            at += layout.get(p).byteSize();
         }
-        target.codec().encode(target.info(), values, 0, count, out);
         return out;
     }
 
-    private static void write(ModelSink sink, int tensor, PlanEntry entry, long first, long rows,
-                              MemorySegment[] encoded) throws IOException {
-        for (int p = 0; p < encoded.length; p++) {
-            if (encoded[p].byteSize() > 0) {
-                sink.write(tensor, p, RowRanges.start(entry.parts().get(p), rows, first), encoded[p]);
-            }
+    /** Writes a chunk's parts where its rows lie in the whole tensor's parts. */
+    private static void place(ModelSink sink, int tensor, List<PartSpec> whole, long rows, long first, int count,
+                              MemorySegment[] made) throws IOException {
+        for (int p = 0; p < whole.size(); p++) {
+            int part = p;
+            RowRanges.forEach(whole.get(p), rows, first, count,
+                    (at, from, length) -> sink.write(tensor, part, at, made[part].asSlice(from, length)));
         }
     }
 
-    /**
-     * Decodes the chunk just encoded, viewed as a tensor of its own rows, and measures it against
-     * the values it was encoded from.
-     */
-    private static ErrorStats measure(TensorWork w, TensorWork.Target target, MemorySegment[] encoded, int count,
-                                      float[] values, Scratch scratch) {
-        List<PartSpec> parts = target.entry().parts();
+    /** Decodes the chunk just made, as a tensor of its own rows, and measures it against the source's values. */
+    private static ErrorStats measure(TensorWork.Target target, List<PartSpec> layout, MemorySegment[] made,
+                                      int count, long rowLength, float[] values, Scratch scratch) {
         List<TensorPart> view = new ArrayList<>();
-        for (int p = 0; p < parts.size(); p++) {
-            ElementType dtype = parts.get(p).dtype();
-            long elements = encoded[p].byteSize() * 8 / dtype.bits();
-            view.add(new TensorPart(new PartSpec(parts.get(p).role(), dtype, Shape.of(elements)), encoded[p]));
+        for (int p = 0; p < layout.size(); p++) {
+            view.add(new TensorPart(layout.get(p), made[p]));
         }
-        TensorInfo rowsInfo = new TensorInfo(target.info().name(), Shape.of(count, w.rowLength), target.info().type());
-        int n = Math.toIntExact(count * w.rowLength);
+        TensorInfo rowsInfo = new TensorInfo(target.info().name(), Shape.of(count, rowLength), target.info().type());
+        int n = Math.toIntExact(count * rowLength);
         float[] check = scratch.check(n);
-        target.codec().decode(new StoredTensor(rowsInfo, view), 0, count, check, 0);
+        target.codec.decode(new StoredTensor(rowsInfo, view), 0, count, check, 0);
         return ErrorStats.of(values, 0, check, 0, n);
     }
 

@@ -2,9 +2,11 @@ package dev.requant.core.job;
 
 import dev.requant.core.exec.FailCondition;
 import dev.requant.core.exec.Metric;
+import dev.requant.core.plan.Condition;
 import dev.requant.core.plan.NameMatcher;
 import dev.requant.core.plan.Quantization;
 import dev.requant.core.plan.Rule;
+import dev.requant.core.plan.Target;
 import dev.requant.core.recipe.InputSpec;
 import dev.requant.core.recipe.Located;
 import dev.requant.core.recipe.Location;
@@ -32,6 +34,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -84,8 +88,10 @@ public final class RecipeCompiler {
             }
             outputs.add(job);
         }
-        Optional<VerifySettings> verify = Optional.ofNullable(recipe.verify()).map(Located::value).map(this::verify);
-        return new Job(input, List.copyOf(transforms), List.copyOf(outputs), verify);
+        Path firstOutput = outputs.getFirst().path();
+        Optional<VerifySettings> verify = Optional.ofNullable(recipe.verify()).map(Located::value)
+                .map(v -> verify(v, firstOutput));
+        return new Job(input, List.copyOf(transforms), recipe.transforms() == null, List.copyOf(outputs), verify);
     }
 
     private InputRef input(Located<InputSpec> located) {
@@ -140,6 +146,7 @@ public final class RecipeCompiler {
     /** The quantization a section asks for, with its preset's rules after its own. */
     public Quantization quantization(Located<QuantizeSpec> located) {
         QuantizeSpec q = located.value();
+        Optional<Target> target = target(located);
         Optional<PresetSpec> preset = Optional.ofNullable(q.preset()).map(this::preset);
         List<Rule> rules = new ArrayList<>(rules(q.rules()));
         preset.ifPresent(p -> rules.addAll(rules(p.rules())));
@@ -153,7 +160,57 @@ public final class RecipeCompiler {
         Optional<String> label = preset.map(p -> p.name() != null ? p.name().value()
                 : q.preset().value().toUpperCase(Locale.ROOT))
                 .or(() -> def.map(t -> t.id().toUpperCase(Locale.ROOT)));
-        return new Quantization(List.copyOf(rules), def, Optional.ofNullable(defaultType).map(Located::at), chain, label);
+        return new Quantization(List.copyOf(rules), def, Optional.ofNullable(defaultType).map(Located::at), target,
+                chain, label);
+    }
+
+    /** Candidate types of a size target when the recipe names none: the K-quants and q8_0. */
+    private static final List<String> TARGET_TYPES = List.of("q2_k", "q3_k", "q4_k", "q5_k", "q6_k", "q8_0");
+
+    private Optional<Target> target(Located<QuantizeSpec> located) {
+        QuantizeSpec q = located.value();
+        Located<?> given = q.targetBpw() != null ? q.targetBpw() : q.targetSize();
+        if (given == null) {
+            if (q.types() != null) {
+                throw q.types().error("'types' lists the choices of target_bpw or target_size, and there is neither");
+            }
+            return Optional.empty();
+        }
+        if (q.targetBpw() != null && q.targetSize() != null) {
+            throw q.targetSize().error("give target_bpw or target_size, not both");
+        }
+        if (q.defaultType() != null || q.preset() != null) {
+            throw (q.defaultType() != null ? q.defaultType() : q.preset()).error(
+                    "a size target chooses the types itself: drop 'default' and 'preset' (rules still apply first)");
+        }
+        List<TensorType> types = new ArrayList<>();
+        if (q.types() != null) {
+            q.types().value().forEach(t -> types.add(type(t)));
+        } else {
+            for (String id : TARGET_TYPES) {
+                try {
+                    types.add(codecs.normalize(TensorType.parse(id)));
+                } catch (IllegalArgumentException notInstalled) {
+                    // a type whose plugin is missing is no choice
+                }
+            }
+        }
+        if (types.isEmpty()) {
+            throw given.error("no type to choose from: name them in 'types'");
+        }
+        if (q.targetBpw() != null) {
+            double bpw = q.targetBpw().value();
+            if (!(bpw > 0)) {
+                throw q.targetBpw().error("target_bpw must be a positive number of bits per weight");
+            }
+            return Optional.of(new Target(OptionalDouble.of(bpw), OptionalLong.empty(), types, q.targetBpw().at()));
+        }
+        try {
+            return Optional.of(new Target(OptionalDouble.empty(), OptionalLong.of(Sizes.parse(q.targetSize().value())),
+                    types, q.targetSize().at()));
+        } catch (IllegalArgumentException e) {
+            throw q.targetSize().error(e.getMessage());
+        }
     }
 
     /** A type written in a recipe, complete with its scheme's defaults. */
@@ -178,9 +235,17 @@ public final class RecipeCompiler {
             } catch (IllegalArgumentException e) {
                 throw spec.match().error(e.getMessage());
             }
+            Optional<Condition> when = Optional.empty();
+            if (spec.when() != null) {
+                try {
+                    when = Optional.of(Condition.parse(spec.when().value()));
+                } catch (IllegalArgumentException e) {
+                    throw spec.when().error(e.getMessage());
+                }
+            }
             Optional<TensorType> type = spec.type().value().equalsIgnoreCase(KEEP) ? Optional.empty()
                     : Optional.of(type(spec.type()));
-            rules.add(new Rule(matcher, type, r.at()));
+            rules.add(new Rule(matcher, when, type, r.at()));
         }
         return rules;
     }
@@ -204,7 +269,7 @@ public final class RecipeCompiler {
         }
     }
 
-    private VerifySettings verify(VerifySpec v) {
+    private VerifySettings verify(VerifySpec v, Path firstOutput) {
         List<Metric> metrics = new ArrayList<>();
         for (Located<String> m : orEmpty(v.metrics())) {
             metrics.add(Metric.byId(m.value()).orElseThrow(() -> m.error("unknown metric '" + m.value()
@@ -218,7 +283,9 @@ public final class RecipeCompiler {
                 throw v.failIf().error(e.getMessage());
             }
         }
-        return new VerifySettings(metrics.isEmpty() ? List.of(Metric.values()) : List.copyOf(metrics), failIf);
+        Path report = v.report() != null ? Path.of(v.report().value()).toAbsolutePath().normalize()
+                : firstOutput.resolveSibling("report.json");
+        return new VerifySettings(metrics.isEmpty() ? List.of(Metric.values()) : List.copyOf(metrics), failIf, report);
     }
 
     private static <T> String known(List<T> items, Function<T, String> id) {

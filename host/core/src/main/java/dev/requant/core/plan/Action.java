@@ -4,6 +4,8 @@ package dev.requant.core.plan;
 public enum Action {
     /** Same type as stored: the bytes are copied. */
     COPY,
+    /** Repacked into another encoding without going through f32. */
+    TRANSCODE,
     /** Decoded to f32 and encoded again. */
     CONVERT
 }

@@ -1,5 +1,6 @@
 package dev.requant.core.plan;
 
+import dev.requant.spi.CheckpointConfig;
 import dev.requant.spi.FormatWriter;
 import dev.requant.spi.Metadata;
 import dev.requant.spi.OutputPlan;
@@ -11,12 +12,14 @@ import java.util.Optional;
 
 /** One output of a plan: where, which writer, with which options, and every tensor's entry. */
 public record PlannedOutput(Path path, FormatWriter writer, Map<String, String> options, Metadata metadata,
-                            Optional<String> quantization, List<PlanEntry> entries) {
+                            Optional<String> quantization, Optional<CheckpointConfig> checkpoint,
+                            List<PlanEntry> entries) {
 
     /** What the writer is told before any data. */
     public OutputPlan toOutputPlan() {
         return new OutputPlan(metadata,
-                entries.stream().map(e -> new PlannedTensor(e.target(), e.parts())).toList(), quantization);
+                entries.stream().map(e -> new PlannedTensor(e.target(), e.parts(), e.partNames())).toList(),
+                quantization, checkpoint);
     }
 
     public long dataBytes() {

@@ -2,7 +2,10 @@ package dev.requant.core.plan;
 
 import dev.requant.core.types.Codecs;
 import dev.requant.core.types.TypeCodec;
+import dev.requant.spi.CheckpointConfig;
+import dev.requant.spi.CheckpointLayout;
 import dev.requant.spi.ElementType;
+import dev.requant.spi.Encoding;
 import dev.requant.spi.FormatWriter;
 import dev.requant.spi.ModelSource;
 import dev.requant.spi.PartSpec;
@@ -11,6 +14,7 @@ import dev.requant.spi.StoredTensor;
 import dev.requant.spi.TensorInfo;
 import dev.requant.spi.TensorPart;
 import dev.requant.spi.TensorType;
+import dev.requant.spi.Transcoder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -37,11 +41,17 @@ public final class Planner {
 
     public PlannedOutput plan(ModelSource source, Path path, FormatWriter writer, Map<String, String> options,
                               Quantization q) {
-        List<PlanEntry> entries = new ArrayList<>();
+        List<Optional<PlanEntry>> planned = new ArrayList<>();
+        List<SourceTensor> free = new ArrayList<>();
         List<String> problems = new ArrayList<>();
+        TensorFacts facts = TensorFacts.of(source);
         for (SourceTensor t : source.tensors()) {
             try {
-                entries.add(planTensor(t, writer, q));
+                Optional<PlanEntry> e = planTensor(t, writer, q, facts);
+                planned.add(e);
+                if (e.isEmpty()) {
+                    free.add(t);
+                }
             } catch (Problem p) {
                 problems.add(p.getMessage());
             }
@@ -50,7 +60,61 @@ public final class Planner {
             throw new PlanException("cannot plan " + path + " (" + writer.id() + "): " + problems.size() + " of "
                     + source.tensors().size() + " tensors cannot be written as asked", problems);
         }
-        return new PlannedOutput(path, writer, Map.copyOf(options), source.metadata().copy(), q.label(), entries);
+        List<PlanEntry> entries = new ArrayList<>();
+        if (!free.isEmpty()) {
+            long fixed = planned.stream().flatMap(Optional::stream).mapToLong(PlanEntry::byteSize).sum();
+            long values = source.tensors().stream().mapToLong(t -> t.info().shape().numel()).sum();
+            var chosen = new TargetAllocator(codecs).allocate(free, q.target().orElseThrow(), fixed, values,
+                    type -> stores(writer, type)).iterator();
+            planned.forEach(e -> entries.add(e.orElseGet(chosen::next)));
+        } else {
+            planned.forEach(e -> entries.add(e.orElseThrow()));
+        }
+        Optional<String> label = q.target().isPresent() ? dominantType(entries) : q.label();
+        return new PlannedOutput(path, writer, Map.copyOf(options), source.metadata().copy(), label,
+                checkpoint(entries, path, writer), entries);
+    }
+
+    /** A writer stores a type it knows, or any type with a checkpoint layout when it stores parts by name. */
+    private boolean stores(FormatWriter writer, TensorType type) {
+        return writer.canStore(type) || writer.storesCheckpointLayouts()
+                && codecs.of(type).flatMap(TypeCodec::checkpointLayout).isPresent();
+    }
+
+    /** The configuration of an output whose tensors use a scheme with a checkpoint layout: one scheme per output. */
+    private Optional<CheckpointConfig> checkpoint(List<PlanEntry> entries, Path path, FormatWriter writer) {
+        if (!writer.storesCheckpointLayouts()) {
+            return Optional.empty();
+        }
+        Map<String, CheckpointLayout> layouts = new java.util.TreeMap<>();
+        for (PlanEntry e : entries) {
+            if (e.target().type() instanceof Encoding enc) {
+                codecs.of(enc).flatMap(TypeCodec::checkpointLayout).ifPresent(l -> layouts.put(enc.scheme(), l));
+            }
+        }
+        String where = "cannot plan " + path + " (" + writer.id() + ")";
+        if (layouts.size() > 1) {
+            throw new PlanException(where + ": a checkpoint holds one quantization method, this one would hold "
+                    + String.join(" and ", layouts.keySet()), List.of());
+        }
+        try {
+            return layouts.values().stream().findFirst()
+                    .map(l -> l.config(entries.stream().map(PlanEntry::target).toList()));
+        } catch (IllegalArgumentException e) {
+            throw new PlanException(where + ": " + e.getMessage(), List.of());
+        }
+    }
+
+    /** The quantized type that holds most values: what a mixture chosen by a size target is known by. */
+    private static Optional<String> dominantType(List<PlanEntry> entries) {
+        Map<TensorType, Long> values = new java.util.HashMap<>();
+        for (PlanEntry e : entries) {
+            if (e.target().type().isQuantized()) {
+                values.merge(e.target().type(), e.target().shape().numel(), Long::sum);
+            }
+        }
+        return values.entrySet().stream().max(Map.Entry.comparingByValue())
+                .map(e -> e.getKey().id().toUpperCase(java.util.Locale.ROOT));
     }
 
     /** True for the tensors a converter quantizes by default: weight matrices, not norms. */
@@ -59,11 +123,15 @@ public final class Planner {
         return i.shape().rank() >= 2 && i.name().endsWith("weight") && !i.name().contains("norm") && codecs.canDecode(t);
     }
 
-    private PlanEntry planTensor(SourceTensor t, FormatWriter writer, Quantization q) {
+    /** The entry of a tensor, or empty when a size target is to choose its type. */
+    private Optional<PlanEntry> planTensor(SourceTensor t, FormatWriter writer, Quantization q, TensorFacts facts) {
         TensorInfo info = t.info();
-        Optional<Rule> rule = q.rules().stream().filter(r -> r.match().matches(info.name())).findFirst();
+        Optional<Rule> rule = firstRule(q.rules(), info, facts);
         Optional<TensorType> requested;
         String why;
+        if (rule.isEmpty() && q.target().isPresent() && quantizable(t)) {
+            return Optional.empty();
+        }
         if (rule.isPresent()) {
             requested = rule.get().type();
             why = rule.get().describe();
@@ -75,18 +143,18 @@ public final class Planner {
             why = keptBecause(t, q);
         }
         if (requested.isEmpty()) {
-            return keep(t, writer, why);
+            return Optional.of(keep(t, writer, why));
         }
         TensorType wanted = requested.get();
-        if (wanted.equals(info.type()) && t instanceof StoredTensor s && writer.canStore(wanted)) {
-            return copy(s, why);
+        if (wanted.equals(info.type()) && t instanceof StoredTensor s && stores(writer, wanted)) {
+            return Optional.of(copy(s, why));
         }
         requireDecodable(t, wanted, why);
         List<Substitution> refused = new ArrayList<>();
         for (TensorType candidate : candidates(wanted, q)) {
-            Optional<String> misfit = misfit(info.withType(candidate), writer);
+            Optional<String> misfit = misfit(t, info.withType(candidate), writer);
             if (misfit.isEmpty()) {
-                return convert(t, candidate, why, refused);
+                return Optional.of(convert(t, candidate, why, refused));
             }
             refused.add(new Substitution(candidate, misfit.get()));
         }
@@ -97,7 +165,7 @@ public final class Planner {
 
     private PlanEntry keep(SourceTensor t, FormatWriter writer, String why) {
         TensorType own = t.info().type();
-        if (writer.canStore(own)) {
+        if (stores(writer, own)) {
             return t instanceof StoredTensor s ? copy(s, why) : convert(t, own, why, List.of());
         }
         if (codecs.canDecode(t) && writer.canStore(ElementType.F32)) {
@@ -132,27 +200,57 @@ public final class Planner {
         return List.copyOf(chain);
     }
 
+    private static Optional<Rule> firstRule(List<Rule> rules, TensorInfo info, TensorFacts facts) {
+        for (Rule r : rules) {
+            try {
+                if (r.applies(info, facts)) {
+                    return Optional.of(r);
+                }
+            } catch (IllegalArgumentException e) {
+                throw new Problem(info.name() + ": " + r.describe() + ": " + e.getMessage());
+            }
+        }
+        return Optional.empty();
+    }
+
     /** Why a tensor cannot be written with this type, if it cannot. */
-    private Optional<String> misfit(TensorInfo target, FormatWriter writer) {
+    private Optional<String> misfit(SourceTensor t, TensorInfo target, FormatWriter writer) {
         Optional<TypeCodec> codec = codecs.of(target.type());
-        if (codec.isEmpty() || !codec.get().canEncode()) {
+        if (codec.isEmpty() || !codec.get().canEncode() && transcoder(t, target).isEmpty()) {
             return Optional.of("requant cannot encode " + target.type().id());
         }
-        if (!writer.canStore(target.type())) {
+        if (!stores(writer, target.type())) {
             return Optional.of(writer.id() + " cannot store it");
         }
         return codec.get().fit(target);
     }
 
-    private static PlanEntry copy(StoredTensor s, String why) {
+    private PlanEntry copy(StoredTensor s, String why) {
         List<PartSpec> parts = s.parts().stream().map(TensorPart::spec).toList();
-        return new PlanEntry(s, s.info(), parts, Action.COPY, why, List.of());
+        return new PlanEntry(s, s.info(), parts, codecs.partNames(s.info(), parts), Action.COPY, Fidelity.EXACT, why,
+                List.of());
     }
 
     private PlanEntry convert(SourceTensor t, TensorType type, String why, List<Substitution> refused) {
         TensorInfo target = t.info().withType(type);
         List<PartSpec> parts = codecs.of(type).orElseThrow().layout(target);
-        return new PlanEntry(t, target, parts, Action.CONVERT, why, List.copyOf(refused));
+        Optional<Transcoder> repack = transcoder(t, target);
+        if (repack.isPresent()) {
+            Fidelity fidelity = repack.get().exact() ? Fidelity.EXACT : Fidelity.lossyWithin(repack.get().maxError());
+            return new PlanEntry(t, target, parts, codecs.partNames(target, parts), Action.TRANSCODE, fidelity, why,
+                    List.copyOf(refused));
+        }
+        Fidelity fidelity = type == ElementType.F32 || type == ElementType.F64 ? Fidelity.EXACT : Fidelity.LOSSY;
+        return new PlanEntry(t, target, parts, codecs.partNames(target, parts), Action.CONVERT, fidelity, why,
+                List.copyOf(refused));
+    }
+
+    /** A repacking of a stored tensor into the target's type without f32, when its scheme knows one. */
+    private Optional<Transcoder> transcoder(SourceTensor t, TensorInfo target) {
+        if (!(t instanceof StoredTensor s) || s.info().type().equals(target.type())) {
+            return Optional.empty();
+        }
+        return codecs.of(s.info().type()).flatMap(c -> c.transcoder(s, target));
     }
 
     private String keptBecause(SourceTensor t, Quantization q) {

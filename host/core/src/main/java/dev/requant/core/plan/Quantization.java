@@ -7,17 +7,20 @@ import java.util.Optional;
 
 /**
  * The checked quantization of one output: rules in order (a recipe's own first, then its
- * preset's), the default type for quantizable tensors and where it was set, the fallback chain
- * (empty Optional: the default chain; empty list: refuse), and the name the output is known by.
+ * preset's), the default type for quantizable tensors and where it was set, or instead a size
+ * target that chooses their types, the fallback chain (empty Optional: the default chain; empty
+ * list: refuse), and the name the output is known by.
  */
 public record Quantization(List<Rule> rules,
                            Optional<TensorType> defaultType,
                            Optional<Location> defaultAt,
+                           Optional<Target> target,
                            Optional<List<TensorType>> fallback,
                            Optional<String> label) {
 
     /** No rules, no default: every tensor keeps its type. */
     public static Quantization none() {
-        return new Quantization(List.of(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
+        return new Quantization(List.of(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.empty());
     }
 }

@@ -4,9 +4,13 @@ import dev.requant.core.plugin.Registry;
 import dev.requant.spi.ComputedTensor;
 import dev.requant.spi.ElementType;
 import dev.requant.spi.Encoding;
+import dev.requant.spi.PartSpec;
+import dev.requant.spi.PlannedTensor;
 import dev.requant.spi.SourceTensor;
 import dev.requant.spi.StoredTensor;
+import dev.requant.spi.TensorInfo;
 import dev.requant.spi.TensorType;
+import java.util.List;
 import java.util.Optional;
 
 /** Finds the codec of a tensor type: the kernels for float element types, plugins for encodings. */
@@ -52,5 +56,11 @@ public final class Codecs {
                     .orElseThrow(() -> new IllegalStateException("no decoder for " + s.info().type().id()))
                     .decode(s, firstRow, rows, dst, dstOffset);
         }
+    }
+
+    /** The names a tensor's parts are stored under: its scheme's checkpoint names, or the plain ones. */
+    public List<String> partNames(TensorInfo tensor, List<PartSpec> parts) {
+        return of(tensor.type()).flatMap(TypeCodec::checkpointLayout).map(l -> l.partNames(tensor))
+                .orElseGet(() -> new PlannedTensor(tensor, parts).partNames());
     }
 }

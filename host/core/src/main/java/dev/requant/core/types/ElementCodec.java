@@ -2,11 +2,14 @@ package dev.requant.core.types;
 
 import dev.requant.kernels.ElementKernels;
 import dev.requant.kernels.Kernels;
+import dev.requant.spi.CheckpointLayout;
 import dev.requant.spi.ElementType;
 import dev.requant.spi.PartSpec;
 import dev.requant.spi.StoredTensor;
+import dev.requant.spi.TensorEncoder;
 import dev.requant.spi.TensorInfo;
 import dev.requant.spi.TensorType;
+import dev.requant.spi.Transcoder;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.Optional;
@@ -79,14 +82,27 @@ final class ElementCodec implements TypeCodec {
     }
 
     @Override
-    public void encode(TensorInfo tensor, float[] src, int srcOffset, int rows, MemorySegment[] out) {
-        int count = Math.toIntExact(rows * tensor.shape().rowLength());
-        switch (type) {
-            case F32 -> k.writeF32(src, srcOffset, out[0], 0, count);
-            case F16 -> k.writeF16(src, srcOffset, out[0], 0, count);
-            case BF16 -> k.writeBf16(src, srcOffset, out[0], 0, count);
-            case F64 -> k.writeF64(src, srcOffset, out[0], 0, count);
-            default -> throw new IllegalStateException("no encoder for " + type);
-        }
+    public TensorEncoder encoder(TensorInfo tensor) {
+        int rowLength = Math.toIntExact(tensor.shape().rowLength());
+        return (src, srcOffset, firstRow, rows, out) -> {
+            int count = rows * rowLength;
+            switch (type) {
+                case F32 -> k.writeF32(src, srcOffset, out[0], 0, count);
+                case F16 -> k.writeF16(src, srcOffset, out[0], 0, count);
+                case BF16 -> k.writeBf16(src, srcOffset, out[0], 0, count);
+                case F64 -> k.writeF64(src, srcOffset, out[0], 0, count);
+                default -> throw new IllegalStateException("no encoder for " + type);
+            }
+        };
+    }
+
+    @Override
+    public Optional<CheckpointLayout> checkpointLayout() {
+        return Optional.empty();
+    }
+
+    @Override
+    public Optional<Transcoder> transcoder(StoredTensor source, TensorInfo target) {
+        return Optional.empty();
     }
 }

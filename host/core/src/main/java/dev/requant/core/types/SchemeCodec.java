@@ -1,12 +1,14 @@
 package dev.requant.core.types;
 
+import dev.requant.spi.CheckpointLayout;
 import dev.requant.spi.Encoding;
 import dev.requant.spi.PartSpec;
 import dev.requant.spi.QuantScheme;
 import dev.requant.spi.StoredTensor;
+import dev.requant.spi.TensorEncoder;
 import dev.requant.spi.TensorInfo;
 import dev.requant.spi.TensorType;
-import java.lang.foreign.MemorySegment;
+import dev.requant.spi.Transcoder;
 import java.util.List;
 import java.util.Optional;
 
@@ -56,7 +58,17 @@ final class SchemeCodec implements TypeCodec {
     }
 
     @Override
-    public void encode(TensorInfo tensor, float[] src, int srcOffset, int rows, MemorySegment[] out) {
-        scheme.encode(tensor, src, srcOffset, rows, out);
+    public Optional<CheckpointLayout> checkpointLayout() {
+        return scheme.checkpointLayout();
+    }
+
+    @Override
+    public TensorEncoder encoder(TensorInfo tensor) {
+        return scheme.encoder(tensor);
+    }
+
+    @Override
+    public Optional<Transcoder> transcoder(StoredTensor source, TensorInfo target) {
+        return scheme.transcoder(source, target);
     }
 }

@@ -1,10 +1,12 @@
 package dev.requant.core.types;
 
+import dev.requant.spi.CheckpointLayout;
 import dev.requant.spi.PartSpec;
 import dev.requant.spi.StoredTensor;
+import dev.requant.spi.TensorEncoder;
 import dev.requant.spi.TensorInfo;
 import dev.requant.spi.TensorType;
-import java.lang.foreign.MemorySegment;
+import dev.requant.spi.Transcoder;
 import java.util.List;
 import java.util.Optional;
 
@@ -30,5 +32,12 @@ public interface TypeCodec {
 
     void decode(StoredTensor source, long firstRow, int rows, float[] dst, int dstOffset);
 
-    void encode(TensorInfo tensor, float[] src, int srcOffset, int rows, MemorySegment[] out);
+    /** The encoder of one tensor of this type. */
+    TensorEncoder encoder(TensorInfo tensor);
+
+    /** How tensors of this type are stored in a Hugging Face style checkpoint, if they have such a layout. */
+    Optional<CheckpointLayout> checkpointLayout();
+
+    /** A repacking of {@code source}, of this type, into {@code target}'s type without f32, if known. */
+    Optional<Transcoder> transcoder(StoredTensor source, TensorInfo target);
 }

@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 class ExecutorTest {
-    private final Codecs codecs = new Codecs(Registry.of(List.of(new Fakes.Half4(), new Fakes.Half2())));
+    private final Codecs codecs = new Codecs(Registry.of(List.of(new Fakes.Half4(), new Fakes.Half2(), new Fakes.ColQ())));
     private final Planner planner = new Planner(codecs, List.of(ElementType.F16));
     private final Fakes.MemoryWriter writer = new Fakes.MemoryWriter();
 
@@ -33,7 +33,8 @@ class ExecutorTest {
             Fakes.f32("b.weight", i -> i % 7 - 3, 33, 6));
 
     private static Quantization to(TensorType type) {
-        return new Quantization(List.of(), Optional.of(type), Optional.empty(), Optional.empty(), Optional.empty());
+        return new Quantization(List.of(), Optional.of(type), Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.empty());
     }
 
     private Plan plan(Quantization... outputs) {
@@ -41,7 +42,7 @@ class ExecutorTest {
         for (int i = 0; i < outputs.length; i++) {
             planned.add(planner.plan(model, Path.of("out" + i + ".mem"), writer, Map.of(), outputs[i]));
         }
-        return new Plan(model, planned);
+        return new Plan(model, List.of(), planned);
     }
 
     private RunResult run(Plan plan, int threads, long chunk, boolean measure, Optional<FailCondition> failIf,
@@ -122,5 +123,55 @@ class ExecutorTest {
                 .hasMessageContaining("max_abs=");
         assertThat(writer.sinks.get(Path.of("out0.mem")).aborted).isTrue();
         assertThat(writer.sinks.get(Path.of("out0.mem")).committed).isFalse();
+    }
+
+    @Test
+    void columnPartsAndWholeTensorPartsComeOutAsFromOneEncode() throws IOException {
+        for (int threads : new int[] {1, 3}) {
+            for (long chunk : new long[] {1, 48, 1 << 20}) {
+                writer.sinks.clear();
+                RunResult r = run(plan(to(Encoding.of("colq"))), threads, chunk, true, Optional.empty(),
+                        ProgressListener.NONE);
+                Fakes.MemorySink sink = writer.sinks.get(Path.of("out0.mem"));
+                float max = 0;
+                for (int i = 0; i < 300 * 16; i++) {
+                    max = Math.max(max, Math.abs((float) Math.sin(i * 0.37)));
+                }
+                var q = sink.data.get(0).get(0);
+                var scale = sink.data.get(0).get(1);
+                assertThat(scale.get(java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, 0))
+                        .as("the prepass saw every row").isEqualTo(max);
+                for (int row = 0; row < 300; row++) {
+                    for (int col = 0; col < 16; col++) {
+                        short expected = Float.floatToFloat16((float) Math.sin((row * 16 + col) * 0.37) / max);
+                        assertThat(q.getAtIndex(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, col * 300L + row))
+                                .as("threads %d chunk %d row %d col %d", threads, chunk, row, col).isEqualTo(expected);
+                    }
+                }
+                assertThat(r.outputs().get(0).stats().get(0).value(Metric.COSINE)).isGreaterThan(0.9999);
+            }
+        }
+    }
+
+    @Test
+    void anExactRepackIsPlannedAsSuchAndCarriesTheStoredValues() throws IOException {
+        run(plan(to(Encoding.of("half4"))), 2, 64, false, Optional.empty(), ProgressListener.NONE);
+        Fakes.MemorySink encoded = writer.sinks.get(Path.of("out0.mem"));
+        var info = encoded.plan.tensors().getFirst().info();
+        var stored = dev.requant.spi.StoredTensor.of(info, new dev.requant.spi.TensorPart(
+                encoded.plan.tensors().getFirst().parts().getFirst(), encoded.data.getFirst().getFirst()));
+        ModelSource half4 = Fakes.source(stored);
+        PlannedOutput out = planner.plan(half4, Path.of("f16.mem"), writer, Map.of(), to(ElementType.F16));
+        assertThat(out.entries().getFirst().action()).isEqualTo(dev.requant.core.plan.Action.TRANSCODE);
+        assertThat(out.entries().getFirst().fidelity().exact()).isTrue();
+
+        RunResult r = run(new Plan(half4, List.of(), List.of(out)), 3, 40, true, Optional.empty(), ProgressListener.NONE);
+        var f16 = writer.sinks.get(Path.of("f16.mem")).data.getFirst().getFirst();
+        for (int i = 0; i < 300 * 16; i++) {
+            assertThat(f16.getAtIndex(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, i))
+                    .isEqualTo(Float.floatToFloat16((float) Math.sin(i * 0.37)));
+        }
+        assertThat(r.outputs().getFirst().stats().getFirst().value(Metric.MAX_ABS)).as("measured against the source")
+                .isZero();
     }
 }

@@ -32,7 +32,7 @@ class PlannerTest {
             Fakes.f32("layers.0.bias", i -> i, 4, 8));
 
     private static Quantization quantization(List<Rule> rules, TensorType def, List<TensorType> fallback) {
-        return new Quantization(rules, Optional.ofNullable(def), Optional.of(AT), Optional.ofNullable(fallback),
+        return new Quantization(rules, Optional.ofNullable(def), Optional.of(AT), Optional.empty(), Optional.ofNullable(fallback),
                 Optional.of("HALF4"));
     }
 
@@ -61,9 +61,9 @@ class PlannerTest {
     @Test
     void firstMatchingRuleWinsAndCanKeepOrQuantizeAnything() {
         List<Rule> rules = List.of(
-                new Rule(NameMatcher.of("*norm*"), Optional.of(Encoding.of("half2")), new Location("r.yaml", 7, 7)),
-                new Rule(NameMatcher.of("re:up"), Optional.empty(), new Location("r.yaml", 8, 7)),
-                new Rule(NameMatcher.of("*.weight"), Optional.of(ElementType.F16), new Location("r.yaml", 9, 7)));
+                new Rule(NameMatcher.of("*norm*"), Optional.empty(), Optional.of(Encoding.of("half2")), new Location("r.yaml", 7, 7)),
+                new Rule(NameMatcher.of("re:up"), Optional.empty(), Optional.empty(), new Location("r.yaml", 8, 7)),
+                new Rule(NameMatcher.of("*.weight"), Optional.empty(), Optional.of(ElementType.F16), new Location("r.yaml", 9, 7)));
         PlannedOutput o = plan(quantization(rules, Encoding.of("half4"), null));
         assertThat(entry(o, "layers.0.attn_norm.weight").target().type()).isEqualTo(Encoding.of("half2"));
         assertThat(entry(o, "layers.0.attn_norm.weight").why()).isEqualTo("rule '*norm*' (r.yaml:7:7)");

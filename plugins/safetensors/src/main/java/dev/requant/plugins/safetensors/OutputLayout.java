@@ -21,7 +21,10 @@ import java.util.Set;
 import java.util.stream.IntStream;
 
 /**
- * Where every tensor of a plan goes: the shard files, their headers, and each tensor's file offset.
+ * Where every stored tensor of a plan goes: the shard files, their headers, and each stored
+ * tensor's file offset. A plain tensor is stored under its name; a quantized tensor of a
+ * checkpoint layout (GPTQ's qweight, qzeros, scales, g_idx...) stores each part as a tensor of its
+ * own, under the part's planned name.
  *
  * <p>The layout is the one the safetensors library writes, so that our files match
  * {@code safetensors.torch.save_file} byte for byte: tensors sorted by dtype, largest first in the
@@ -41,8 +44,12 @@ import java.util.stream.IntStream;
  * sort_keys=True)} plus a newline); a single shard is {@code BASE.safetensors} without index.
  */
 final class OutputLayout {
-    /** A tensor's place: its index in the plan and where its bytes start in its shard file. */
-    record Slot(int planIndex, long offset, long size) {
+    /** A stored tensor: one part of a planned tensor. */
+    record Stored(String name, ElementType dtype, long[] dims, long size) {
+    }
+
+    /** A stored tensor's place: its index in {@link #stored} and where its bytes start in its shard file. */
+    record Slot(int storedIndex, long offset, long size) {
     }
 
     /**
@@ -53,11 +60,16 @@ final class OutputLayout {
     record Shard(String fileName, byte[] head, List<Slot> slots, long length) {
     }
 
+    private final List<Stored> stored;
+    private final int[] firstPart;
     private final List<Shard> shards;
     private final String indexName;
     private final Optional<byte[]> index;
 
-    private OutputLayout(List<Shard> shards, String indexName, Optional<byte[]> index) {
+    private OutputLayout(List<Stored> stored, int[] firstPart, List<Shard> shards, String indexName,
+                         Optional<byte[]> index) {
+        this.stored = List.copyOf(stored);
+        this.firstPart = firstPart;
         this.shards = List.copyOf(shards);
         this.indexName = indexName;
         this.index = index;
@@ -69,13 +81,13 @@ final class OutputLayout {
      * @throws IllegalArgumentException when the plan holds a tensor this format cannot store
      */
     static OutputLayout of(String baseName, OutputPlan plan, long maxShardSize) {
-        List<PlannedTensor> tensors = plan.tensors();
-        checkTensors(tensors);
+        int[] firstPart = new int[plan.tensors().size()];
+        List<Stored> tensors = stored(plan, firstPart);
         Map<String, String> metadata = headerMetadata(plan.metadata());
         List<Integer> order = IntStream.range(0, tensors.size()).boxed()
-                .sorted(Comparator.<Integer>comparingInt(i -> -Dtypes.rank(dtype(tensors.get(i))))
-                        .thenComparing((a, b) -> JsonText.compareCodePoints(name(tensors.get(a)),
-                                name(tensors.get(b)))))
+                .sorted(Comparator.<Integer>comparingInt(i -> -Dtypes.rank(tensors.get(i).dtype()))
+                        .thenComparing((a, b) -> JsonText.compareCodePoints(tensors.get(a).name(),
+                                tensors.get(b).name())))
                 .toList();
         List<List<Integer>> groups = split(order, tensors, maxShardSize);
 
@@ -86,12 +98,25 @@ final class OutputLayout {
                     : String.format("%s-%05d-of-%05d%s", baseName, g + 1, groups.size(), CheckpointFiles.WEIGHT_SUFFIX);
             shards.add(shard(fileName, groups.get(g), tensors, metadata));
             for (int i : groups.get(g)) {
-                weightMap.put(name(tensors.get(i)), fileName);
+                weightMap.put(tensors.get(i).name(), fileName);
             }
         }
         String indexName = baseName + ShardIndex.SUFFIX;
         Optional<byte[]> index = groups.size() > 1 ? Optional.of(indexJson(plan.dataBytes(), weightMap)) : Optional.empty();
-        return new OutputLayout(shards, indexName, index);
+        return new OutputLayout(tensors, firstPart, shards, indexName, index);
+    }
+
+    List<Stored> stored() {
+        return stored;
+    }
+
+    /** The index in {@link #stored} of a planned tensor's part, or -1 when it has no such part. */
+    int storedIndex(int tensor, int part) {
+        if (tensor < 0 || tensor >= firstPart.length || part < 0) {
+            return -1;
+        }
+        int end = tensor + 1 < firstPart.length ? firstPart[tensor + 1] : stored.size();
+        return firstPart[tensor] + part < end ? firstPart[tensor] + part : -1;
     }
 
     List<Shard> shards() {
@@ -116,30 +141,38 @@ final class OutputLayout {
         return names;
     }
 
-    private static void checkTensors(List<PlannedTensor> tensors) {
+    /** Every part to store, checked; {@code firstPart[t]} receives the index of tensor t's first part. */
+    private static List<Stored> stored(OutputPlan plan, int[] firstPart) {
+        List<Stored> out = new ArrayList<>();
         Set<String> names = new HashSet<>();
-        for (PlannedTensor t : tensors) {
-            String name = name(t);
-            if (!(t.info().type() instanceof ElementType type)) {
-                throw new IllegalArgumentException("tensor " + name + ": safetensors stores plain element types, not "
-                        + t.info().type().id());
+        for (int t = 0; t < plan.tensors().size(); t++) {
+            PlannedTensor tensor = plan.tensors().get(t);
+            String name = tensor.info().name();
+            if (tensor.info().type() instanceof ElementType type) {
+                PartSpec part = tensor.parts().getFirst();
+                if (tensor.parts().size() != 1 || part.dtype() != type || !part.shape().equals(tensor.info().shape())) {
+                    throw new IllegalArgumentException("tensor " + name + ": parts " + tensor.parts()
+                            + " do not match the tensor's " + type + " " + tensor.info().shape());
+                }
+            } else if (plan.checkpoint().isEmpty()) {
+                throw new IllegalArgumentException("tensor " + name + ": safetensors stores " + tensor.info().type().id()
+                        + " only in a checkpoint layout its scheme describes, and this plan has none");
             }
-            if (t.parts().size() != 1 || !t.parts().getFirst().role().equals(PartSpec.DATA)) {
-                throw new IllegalArgumentException("tensor " + name + ": safetensors stores one '" + PartSpec.DATA
-                        + "' part per tensor, the plan has " + t.parts().stream().map(PartSpec::role).toList());
-            }
-            PartSpec part = t.parts().getFirst();
-            if (part.dtype() != type || !part.shape().equals(t.info().shape())) {
-                throw new IllegalArgumentException("tensor " + name + ": part " + part.dtype() + " " + part.shape()
-                        + " does not match the tensor's " + type + " " + t.info().shape());
-            }
-            if (name.equals(Header.METADATA_KEY) || JsonText.hasUnpairedSurrogate(name)) {
-                throw new IllegalArgumentException("tensor name '" + name + "' cannot be stored in a safetensors header");
-            }
-            if (!names.add(name)) {
-                throw new IllegalArgumentException("tensor " + name + " is planned twice");
+            firstPart[t] = out.size();
+            for (int p = 0; p < tensor.parts().size(); p++) {
+                PartSpec part = tensor.parts().get(p);
+                String partName = tensor.partNames().get(p);
+                if (partName.equals(Header.METADATA_KEY) || JsonText.hasUnpairedSurrogate(partName)) {
+                    throw new IllegalArgumentException("tensor name '" + partName
+                            + "' cannot be stored in a safetensors header");
+                }
+                if (!names.add(partName)) {
+                    throw new IllegalArgumentException("tensor " + partName + " is planned twice");
+                }
+                out.add(new Stored(partName, part.dtype(), part.shape().dims(), part.byteSize()));
             }
         }
+        return out;
     }
 
     private static Map<String, String> headerMetadata(Metadata metadata) {
@@ -162,12 +195,12 @@ final class OutputLayout {
         return out;
     }
 
-    private static List<List<Integer>> split(List<Integer> order, List<PlannedTensor> tensors, long maxShardSize) {
+    private static List<List<Integer>> split(List<Integer> order, List<Stored> tensors, long maxShardSize) {
         List<List<Integer>> groups = new ArrayList<>();
         List<Integer> current = new ArrayList<>();
         long currentBytes = 0;
         for (int i : order) {
-            long size = tensors.get(i).byteSize();
+            long size = tensors.get(i).size();
             if (!current.isEmpty() && (size > maxShardSize || currentBytes + size > maxShardSize)) {
                 groups.add(current);
                 current = new ArrayList<>();
@@ -187,7 +220,7 @@ final class OutputLayout {
         return groups;
     }
 
-    private static Shard shard(String fileName, List<Integer> members, List<PlannedTensor> tensors,
+    private static Shard shard(String fileName, List<Integer> members, List<Stored> tensors,
             Map<String, String> metadata) {
         StringBuilder json = new StringBuilder("{");
         JsonText.quote(json, Header.METADATA_KEY, false).append(":{");
@@ -204,12 +237,12 @@ final class OutputLayout {
         long offset = 0;
         List<long[]> ranges = new ArrayList<>();
         for (int i : members) {
-            PlannedTensor t = tensors.get(i);
-            long size = t.byteSize();
+            Stored t = tensors.get(i);
+            long size = t.size();
             json.append(',');
-            JsonText.quote(json, name(t), false).append(":{\"dtype\":\"").append(dtype(t).name())
+            JsonText.quote(json, t.name(), false).append(":{\"dtype\":\"").append(t.dtype().name())
                     .append("\",\"shape\":[");
-            long[] dims = t.info().shape().dims();
+            long[] dims = t.dims();
             for (int d = 0; d < dims.length; d++) {
                 json.append(d == 0 ? "" : ",").append(dims[d]);
             }
@@ -248,13 +281,5 @@ final class OutputLayout {
         }
         json.append("\n  }\n}\n");
         return json.toString().getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static String name(PlannedTensor t) {
-        return t.info().name();
-    }
-
-    private static ElementType dtype(PlannedTensor t) {
-        return (ElementType) t.info().type();
     }
 }

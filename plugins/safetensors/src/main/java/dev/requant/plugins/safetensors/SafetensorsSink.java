@@ -25,6 +25,7 @@ final class SafetensorsSink implements ModelSink {
 
     /** Shards first, then side files, the index last: a reader never sees an index before its shards. */
     private final List<OutputFile> files;
+    private final OutputLayout layout;
     private final String[] tensorNames;
     private final OutputFile[] fileOf;
     private final long[] offsetOf;
@@ -33,9 +34,10 @@ final class SafetensorsSink implements ModelSink {
     private final List<Path> published = new ArrayList<>();
     private volatile State state = State.OPEN;
 
-    private SafetensorsSink(List<OutputFile> files, String[] tensorNames, OutputFile[] fileOf, long[] offsetOf,
-            long[] sizeOf) {
+    private SafetensorsSink(List<OutputFile> files, OutputLayout layout, String[] tensorNames, OutputFile[] fileOf,
+            long[] offsetOf, long[] sizeOf) {
         this.files = files;
+        this.layout = layout;
         this.tensorNames = tensorNames;
         this.fileOf = fileOf;
         this.offsetOf = offsetOf;
@@ -44,9 +46,8 @@ final class SafetensorsSink implements ModelSink {
     }
 
     /** Creates every file of the layout in {@code folder}, and the side files when given. */
-    static SafetensorsSink create(Path folder, OutputLayout layout, List<String> tensorNames, List<AuxFile> sideFiles)
-            throws IOException {
-        int n = tensorNames.size();
+    static SafetensorsSink create(Path folder, OutputLayout layout, List<AuxFile> sideFiles) throws IOException {
+        int n = layout.stored().size();
         OutputFile[] fileOf = new OutputFile[n];
         long[] offsetOf = new long[n];
         long[] sizeOf = new long[n];
@@ -58,9 +59,9 @@ final class SafetensorsSink implements ModelSink {
                 out.setLength(shard.length());
                 out.write(0, shard.head());
                 for (OutputLayout.Slot slot : shard.slots()) {
-                    fileOf[slot.planIndex()] = out;
-                    offsetOf[slot.planIndex()] = slot.offset();
-                    sizeOf[slot.planIndex()] = slot.size();
+                    fileOf[slot.storedIndex()] = out;
+                    offsetOf[slot.storedIndex()] = slot.offset();
+                    sizeOf[slot.storedIndex()] = slot.size();
                 }
             }
             for (AuxFile aux : sideFiles) {
@@ -77,7 +78,8 @@ final class SafetensorsSink implements ModelSink {
             files.forEach(OutputFile::abort);
             throw e;
         }
-        return new SafetensorsSink(files, tensorNames.toArray(String[]::new), fileOf, offsetOf, sizeOf);
+        String[] names = layout.stored().stream().map(OutputLayout.Stored::name).toArray(String[]::new);
+        return new SafetensorsSink(files, layout, names, fileOf, offsetOf, sizeOf);
     }
 
     private static void copy(AuxFile aux, OutputFile out) throws IOException {
@@ -97,17 +99,17 @@ final class SafetensorsSink implements ModelSink {
         if (state != State.OPEN) {
             throw new IllegalStateException("output already " + state.name().toLowerCase(Locale.ROOT));
         }
-        if (tensor < 0 || tensor >= fileOf.length || part != 0) {
-            throw new IndexOutOfBoundsException("no part " + part + " of tensor " + tensor + " in this output ("
-                    + fileOf.length + " tensors, one part each)");
+        int stored = layout.storedIndex(tensor, part);
+        if (stored < 0) {
+            throw new IndexOutOfBoundsException("no part " + part + " of tensor " + tensor + " in this output");
         }
         long size = bytes.byteSize();
-        if (offset < 0 || offset > sizeOf[tensor] - size) {
-            throw new IndexOutOfBoundsException("tensor " + tensorNames[tensor] + ": bytes [" + offset + ", "
-                    + (offset + size) + ") outside its " + sizeOf[tensor] + " bytes");
+        if (offset < 0 || offset > sizeOf[stored] - size) {
+            throw new IndexOutOfBoundsException("tensor " + tensorNames[stored] + ": bytes [" + offset + ", "
+                    + (offset + size) + ") outside its " + sizeOf[stored] + " bytes");
         }
-        fileOf[tensor].write(offsetOf[tensor] + offset, bytes);
-        written.addAndGet(tensor, size);
+        fileOf[stored].write(offsetOf[stored] + offset, bytes);
+        written.addAndGet(stored, size);
     }
 
     /**

@@ -5,7 +5,6 @@ import dev.requant.spi.ElementType;
 import dev.requant.spi.FormatWriter;
 import dev.requant.spi.ModelSink;
 import dev.requant.spi.OutputPlan;
-import dev.requant.spi.PlannedTensor;
 import dev.requant.spi.TensorType;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
@@ -19,8 +18,10 @@ import org.pf4j.Extension;
 
 /**
  * Writes safetensors: into a folder ({@code model.safetensors}, or shards and their index, plus
- * every aux file of the metadata), or to a {@code *.safetensors} file (shards then take their
- * names from it, and no aux file is written). See {@link OutputLayout} for the bytes.
+ * every aux file of the metadata, with the quantization settings of this output by
+ * {@link HfFolderFiles}), or
+ * to a {@code *.safetensors} file (shards then take their names from it, and no aux file is
+ * written). See {@link OutputLayout} for the bytes.
  *
  * <p>A folder target must not hold weight or index files that this output would not replace:
  * loaders would mix them with the new weights (a stale {@code model-00003-of-00003.safetensors}
@@ -54,6 +55,11 @@ public final class SafetensorsWriter implements FormatWriter {
     }
 
     @Override
+    public boolean storesCheckpointLayouts() {
+        return true;
+    }
+
+    @Override
     public Set<String> options() {
         return Set.of(ShardSize.OPTION);
     }
@@ -74,7 +80,8 @@ public final class SafetensorsWriter implements FormatWriter {
         String base = toFile ? name.substring(0, name.length() - CheckpointFiles.WEIGHT_SUFFIX.length()) : DEFAULT_BASE;
 
         OutputLayout layout = OutputLayout.of(base, plan, maxShardSize);
-        List<AuxFile> sideFiles = toFile ? List.of() : List.copyOf(plan.metadata().files().values());
+        List<AuxFile> sideFiles = toFile ? List.of()
+                : HfFolderFiles.of(plan.metadata().files().values(), plan.checkpoint());
         Set<String> ours = layout.fileNames();
         for (AuxFile aux : sideFiles) {
             if (ours.contains(aux.name())) {
@@ -85,8 +92,7 @@ public final class SafetensorsWriter implements FormatWriter {
         if (!toFile) {
             refuseLeftovers(folder, ours);
         }
-        List<String> names = plan.tensors().stream().map(PlannedTensor::info).map(i -> i.name()).toList();
-        return SafetensorsSink.create(folder, layout, names, sideFiles);
+        return SafetensorsSink.create(folder, layout, sideFiles);
     }
 
     private static void refuseLeftovers(Path folder, Set<String> ours) throws IOException {

@@ -139,7 +139,7 @@ class WriterTest {
         assertThat(layout.shards()).extracting(OutputLayout.Shard::fileName).containsExactly(
                 "m-00001-of-00004.safetensors", "m-00002-of-00004.safetensors", "m-00003-of-00004.safetensors",
                 "m-00004-of-00004.safetensors");
-        assertThat(layout.shards()).extracting(s -> s.slots().stream().map(OutputLayout.Slot::planIndex).toList())
+        assertThat(layout.shards()).extracting(s -> s.slots().stream().map(OutputLayout.Slot::storedIndex).toList())
                 .containsExactly(List.of(0, 1), List.of(2), List.of(3), List.of(4));
         assertThat(layout.indexName()).isEqualTo("m.safetensors.index.json");
     }
@@ -187,6 +187,94 @@ class WriterTest {
                 assertSameTensors(src, back);
             }
         }
+    }
+
+    @Test
+    void aQuantizedCheckpointsConfigLosesItsQuantizationSettings() throws IOException {
+        Path gptq = TestSupport.shared().resolve("fixtures/hf/stories260K_gptq_v1_4bit_g32_sym_act");
+        Path out = dir.resolve("plain");
+        try (ModelSource src = RealFilesTest.open(FLUXML)) {
+            Metadata meta = src.metadata().copy()
+                    .putFile(AuxFile.of(gptq.resolve("config.json")))
+                    .putFile(AuxFile.of(gptq.resolve("quantize_config.json")))
+                    .putFile(AuxFile.of(gptq.resolve("tokenizer.model")));
+            ModelSink sink = WRITER.create(out, new OutputPlan(meta, copyPlan(src).tensors(), Optional.empty()), Map.of());
+            writeAll(src, sink);
+            sink.commit();
+        }
+        assertThat(listAll(out)).containsExactly("config.json", "model.safetensors", "tokenizer.model");
+        String before = Files.readString(gptq.resolve("config.json"));
+        String after = Files.readString(out.resolve("config.json"));
+        assertThat(before).contains("\"quantization_config\"");
+        assertThat(after).doesNotContain("quantization_config").endsWith("}\n")
+                .contains("\"architectures\": [\n    \"LlamaForCausalLM\"\n  ]");
+        // the rest is as transformers writes it: the same text without the quantization_config block
+        String block = before.substring(before.indexOf("  \"quantization_config\""));
+        block = block.substring(0, block.indexOf("\n  },\n") + 6);
+        assertThat(after).isEqualTo(before.replace(block, ""));
+        assertThat(Files.readAllBytes(out.resolve("tokenizer.model")))
+                .isEqualTo(Files.readAllBytes(gptq.resolve("tokenizer.model")));
+    }
+
+    @Test
+    void aCheckpointLayoutStoresEveryPartUnderItsNameWithTheSchemesConfig() throws IOException {
+        Path gptq = TestSupport.shared().resolve("fixtures/hf/stories260K_gptq_v1_4bit_g32_sym_act");
+        Path out = dir.resolve("layout");
+        TensorInfo layer = new TensorInfo("layer.weight", Shape.of(4, 16), Encoding.of("toy"));
+        PlannedTensor quantized = new PlannedTensor(layer, List.of(
+                new PartSpec("qweight", ElementType.I32, Shape.of(2, 4), PartSpec.Rows.LAST),
+                new PartSpec("scales", ElementType.F16, Shape.of(1, 4), PartSpec.Rows.LAST)),
+                List.of("layer.qweight", "layer.scales"));
+        Metadata meta = new Metadata().putFile(AuxFile.of(gptq.resolve("config.json")))
+                .putFile(AuxFile.of(gptq.resolve("quantize_config.json")));
+        byte[] side = "{\"bits\": 4}\n".getBytes(StandardCharsets.UTF_8);
+        var checkpoint = new dev.requant.spi.CheckpointConfig(
+                Map.of("quantization_config", "{\"bits\": 4, \"quant_method\": \"toy\", \"scale\": 1e-06}"),
+                List.of(AuxFile.of("quantize_config.json", side)));
+        ModelSink sink = WRITER.create(out, new OutputPlan(meta, List.of(quantized, plain("norm.weight", ElementType.F32,
+                4)), Optional.empty(), Optional.of(checkpoint)), Map.of());
+        sink.write(0, 0, 0, java.lang.foreign.Arena.ofAuto().allocateFrom(java.lang.foreign.ValueLayout.JAVA_INT, 1, 2, 3, 4, 5, 6, 7, 8));
+        sink.write(0, 1, 0, java.lang.foreign.Arena.ofAuto().allocateFrom(java.lang.foreign.ValueLayout.JAVA_SHORT, (short) 9, (short) 10, (short) 11, (short) 12));
+        sink.write(1, 0, 0, java.lang.foreign.Arena.ofAuto().allocateFrom(java.lang.foreign.ValueLayout.JAVA_FLOAT, 1, 2, 3, 4));
+        sink.commit();
+
+        try (ModelSource back = RealFilesTest.open(out.resolve("model.safetensors"))) {
+            Map<String, StoredTensor> t = byName(back);
+            assertThat(t.keySet()).containsExactlyInAnyOrder("layer.qweight", "layer.scales", "norm.weight");
+            assertThat(t.get("layer.qweight").info().shape()).isEqualTo(Shape.of(2, 4));
+            assertThat(t.get("layer.scales").info().type()).isEqualTo(ElementType.F16);
+            assertThat(t.get("layer.qweight").parts().getFirst().data()
+                    .getAtIndex(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, 7)).isEqualTo(8);
+        }
+        String config = Files.readString(out.resolve("config.json"));
+        assertThat(config).contains("\"architectures\"").doesNotContain("\"gptq\"")
+                .contains("  \"quantization_config\": {\n    \"bits\": 4,\n    \"quant_method\": \"toy\",\n"
+                        + "    \"scale\": 1e-06\n  }\n}\n");
+        assertThat(Files.readAllBytes(out.resolve("quantize_config.json"))).isEqualTo(side);
+    }
+
+    @Test
+    void aCheckpointConfigWithoutASourceConfigGetsAConfigOfItsOwn() throws IOException {
+        Path out = dir.resolve("bare");
+        var checkpoint = new dev.requant.spi.CheckpointConfig(Map.of("quantization", "{\"bits\": 4}"), List.of());
+        ModelSink sink = WRITER.create(out, new OutputPlan(new Metadata(), List.of(plain("x", ElementType.U8, 1)),
+                Optional.empty(), Optional.of(checkpoint)), Map.of());
+        sink.write(0, 0, 0, MemorySegment.ofArray(new byte[] {7}));
+        sink.commit();
+        assertThat(Files.readString(out.resolve("config.json"))).isEqualTo("{\n  \"quantization\": {\n    \"bits\": 4\n  }\n}\n");
+    }
+
+    @Test
+    void aConfigWithoutQuantizationIsCopiedByteForByte() throws IOException {
+        Path hf = TestSupport.shared().resolve("fixtures/hf/stories260K-hf");
+        Path out = dir.resolve("copy");
+        try (ModelSource src = RealFilesTest.open(FLUXML)) {
+            Metadata meta = src.metadata().copy().putFile(AuxFile.of(hf.resolve("config.json")));
+            ModelSink sink = WRITER.create(out, new OutputPlan(meta, copyPlan(src).tensors(), Optional.empty()), Map.of());
+            writeAll(src, sink);
+            sink.commit();
+        }
+        assertThat(Files.readAllBytes(out.resolve("config.json"))).isEqualTo(Files.readAllBytes(hf.resolve("config.json")));
     }
 
     @Test

@@ -1,0 +1,112 @@
+package dev.requant.plugins.awq;
+
+import dev.requant.spi.BadInputException;
+import dev.requant.spi.Detection;
+import dev.requant.spi.FormatReader;
+import dev.requant.spi.ModelSource;
+import dev.requant.spi.ReaderContext;
+import dev.requant.spi.SourceTensor;
+import dev.requant.spi.StoredTensor;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.pf4j.Extension;
+
+/**
+ * Reads AutoAWQ checkpoints in safetensors (one file, a folder, shards with an index) through the
+ * safetensors reader. A checkpoint is AWQ when its quantization config says {@code quant_method:
+ * awq} (see {@link AwqConfig}) or, without any config, when its tensors have an AWQ packing's
+ * shapes: a layer with {@code qweight}, {@code qzeros} and {@code scales} and no {@code g_idx},
+ * whose scales have eight columns per {@code qweight} column (GEMM) or per {@code qzeros} column
+ * (GEMV).
+ */
+@Extension
+public final class AwqReader implements FormatReader {
+    public static final String ID = "awq";
+    private static final String CONTAINER = "safetensors";
+    /** A tensor only neural-compressor's export has: its layers look like AWQ GEMV ones. */
+    private static final String INC_MARKER = ".scale_bf16_to_fp8";
+
+    @Override
+    public String id() {
+        return ID;
+    }
+
+    @Override
+    public String description() {
+        return "AWQ checkpoints (AutoAWQ GEMM and GEMV) in safetensors: one logical awq tensor per layer";
+    }
+
+    @Override
+    public Detection detect(Path path, ReaderContext context) {
+        try (ModelSource container = context.open(CONTAINER, path)) {
+            if (container.tensors().stream().anyMatch(t -> t.name().endsWith(INC_MARKER))) {
+                return Detection.NONE;
+            }
+            Optional<AwqConfig> config = configOrEmpty(container);
+            if (config.isPresent()) {
+                return config.get().isAwq() ? Detection.LAYOUT : Detection.NONE;
+            }
+            return hasAwqLayer(container) ? Detection.LAYOUT : Detection.NONE;
+        } catch (IOException | RuntimeException e) {
+            return Detection.NONE;
+        }
+    }
+
+    @Override
+    public ModelSource open(Path path, ReaderContext context) throws IOException {
+        ModelSource container = context.open(CONTAINER, path);
+        try {
+            Optional<AwqConfig> config;
+            try {
+                config = AwqConfig.find(container.metadata());
+                if (config.isPresent() && !config.get().isAwq()) {
+                    throw BadInputException.of(path, config.get().source() + " says quant_method "
+                            + config.get().method() + ", not awq");
+                }
+                return new AwqModel(container, AwqTensors.of(path, container, config));
+            } catch (IllegalArgumentException e) {
+                throw BadInputException.of(path, e.getMessage(), e);
+            }
+        } catch (IOException | RuntimeException e) {
+            container.close();
+            throw e;
+        }
+    }
+
+    private static Optional<AwqConfig> configOrEmpty(ModelSource container) throws IOException {
+        try {
+            return AwqConfig.find(container.metadata());
+        } catch (IllegalArgumentException unreadable) {
+            // open() reports it; the tensors may still tell
+            return Optional.empty();
+        }
+    }
+
+    /** A layer without g_idx whose shapes are an AWQ packing's. */
+    private static boolean hasAwqLayer(ModelSource container) {
+        Map<String, Map<String, StoredTensor>> layers = new HashMap<>();
+        Set<String> withGroupIndex = new HashSet<>();
+        for (SourceTensor t : container.tensors()) {
+            if (t.name().endsWith(".g_idx")) {
+                withGroupIndex.add(t.name().substring(0, t.name().length() - "g_idx".length()));
+            }
+            Optional<String[]> split = AwqTensors.split(t.name());
+            if (split.isPresent() && t instanceof StoredTensor s) {
+                layers.computeIfAbsent(split.get()[0], k -> new HashMap<>()).put(split.get()[1], s);
+            }
+        }
+        for (var layer : layers.entrySet()) {
+            Map<String, StoredTensor> parts = layer.getValue();
+            if (parts.size() == 3 && !withGroupIndex.contains(layer.getKey()) && AwqTensors.packingOf(
+                    parts.get(AwqScheme.QWEIGHT), parts.get(AwqScheme.QZEROS), parts.get(AwqScheme.SCALES)).isPresent()) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

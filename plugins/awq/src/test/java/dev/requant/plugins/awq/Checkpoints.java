@@ -1,0 +1,182 @@
+package dev.requant.plugins.awq;
+
+import dev.requant.kernels.Kernels;
+import dev.requant.plugins.safetensors.SafetensorsReader;
+import dev.requant.spi.ElementType;
+import dev.requant.spi.Encoding;
+import dev.requant.spi.ModelSource;
+import dev.requant.spi.QuantScheme;
+import dev.requant.spi.ReaderContext;
+import dev.requant.spi.SourceTensor;
+import dev.requant.spi.StoredTensor;
+import dev.requant.spi.TensorPart;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/** Test helpers: the host's way of opening through the safetensors reader, fixtures, and damaged copies. */
+final class Checkpoints {
+    static final Path FIXTURES = Path.of(System.getProperty("requant.shared")).resolve("fixtures");
+
+    /** What the host gives a reader: other readers by id (here the safetensors one). */
+    static final ReaderContext CONTEXT = new ReaderContext() {
+        @Override
+        public ModelSource open(String readerId, Path path) throws IOException {
+            if (!readerId.equals(SafetensorsReader.ID)) {
+                throw new IOException("no reader " + readerId);
+            }
+            return new SafetensorsReader().open(path, this);
+        }
+    };
+
+    /** A tensor to write: name, dtype, shape and little-endian bytes. */
+    record Tensor(String name, ElementType dtype, long[] shape, byte[] data) {
+        Tensor withData(byte[] newData) {
+            return new Tensor(name, dtype, shape, newData);
+        }
+
+        Tensor withShape(long... newShape) {
+            return new Tensor(name, dtype, newShape, data);
+        }
+    }
+
+    private Checkpoints() {
+    }
+
+    static Path fixture(String name) {
+        return FIXTURES.resolve(name);
+    }
+
+    /** The tensors of a checkpoint's weight files, as stored, in file order. */
+    static List<Tensor> stored(Path checkpoint) throws IOException {
+        try (ModelSource s = new SafetensorsReader().open(checkpoint, CONTEXT)) {
+            List<Tensor> out = new ArrayList<>();
+            for (SourceTensor t : s.tensors()) {
+                TensorPart p = ((StoredTensor) t).parts().getFirst();
+                out.add(new Tensor(t.name(), p.spec().dtype(), p.spec().shape().dims(),
+                        p.data().toArray(ValueLayout.JAVA_BYTE)));
+            }
+            return out;
+        }
+    }
+
+    /** {@code expected.safetensors} of a fixture: f32 values by name. */
+    static Map<String, float[]> expected(Path fixture) throws IOException {
+        Map<String, float[]> out = new LinkedHashMap<>();
+        try (ModelSource s = new SafetensorsReader().open(fixture.resolve("expected.safetensors"), CONTEXT)) {
+            for (SourceTensor t : s.tensors()) {
+                out.put(t.name(), plain((StoredTensor) t));
+            }
+        }
+        return out;
+    }
+
+    /** The values of a plain float tensor. */
+    static float[] plain(StoredTensor t) {
+        int n = Math.toIntExact(t.info().shape().numel());
+        float[] v = new float[n];
+        TensorPart p = t.parts().getFirst();
+        switch ((ElementType) t.info().type()) {
+            case F32 -> Kernels.elements().readF32(p.data(), 0, v, 0, n);
+            case F16 -> Kernels.elements().readF16(p.data(), 0, v, 0, n);
+            case BF16 -> Kernels.elements().readBf16(p.data(), 0, v, 0, n);
+            default -> throw new IllegalArgumentException(t.name() + " is " + t.info().type());
+        }
+        return v;
+    }
+
+    /** Every value of a tensor, decoded {@code chunkRows} rows at a time by {@code scheme} when quantized. */
+    static float[] decode(SourceTensor t, QuantScheme scheme, int chunkRows) {
+        if (!(t.info().type() instanceof Encoding)) {
+            return plain((StoredTensor) t);
+        }
+        long rows = t.info().shape().dim(0);
+        int rowLength = Math.toIntExact(t.info().shape().dim(1));
+        float[] v = new float[Math.toIntExact(rows * rowLength)];
+        for (long r = 0; r < rows; r += chunkRows) {
+            int n = (int) Math.min(chunkRows, rows - r);
+            scheme.decode((StoredTensor) t, r, n, v, Math.toIntExact(r * rowLength));
+        }
+        return v;
+    }
+
+    /** Index of the first element whose bits differ, or -1. */
+    static int firstDifference(float[] expected, float[] actual) {
+        if (expected.length != actual.length) {
+            return Math.min(expected.length, actual.length);
+        }
+        for (int i = 0; i < expected.length; i++) {
+            if (Float.floatToRawIntBits(expected[i]) != Float.floatToRawIntBits(actual[i])) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Writes a safetensors file (header padded to 8 bytes, as the Rust writer does). */
+    static Path write(Path file, List<Tensor> tensors) {
+        StringBuilder h = new StringBuilder("{");
+        long offset = 0;
+        for (Tensor t : tensors) {
+            if (h.length() > 1) {
+                h.append(',');
+            }
+            h.append('"').append(t.name()).append("\":{\"dtype\":\"").append(t.dtype().name()).append("\",\"shape\":")
+                    .append(Arrays.stream(t.shape()).mapToObj(Long::toString).collect(Collectors.joining(",", "[", "]")))
+                    .append(",\"data_offsets\":[").append(offset).append(',').append(offset + t.data().length).append("]}");
+            offset += t.data().length;
+        }
+        h.append('}');
+        while ((8 + h.length()) % 8 != 0) {
+            h.append(' ');
+        }
+        byte[] header = h.toString().getBytes(StandardCharsets.UTF_8);
+        ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(8 + header.length + offset)).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(header.length).put(header);
+        tensors.forEach(t -> b.put(t.data()));
+        try {
+            Files.createDirectories(file.getParent());
+            return Files.write(file, b.array());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A copy of a fixture's side files (config.json, ...) into {@code dir}. */
+    static void copySideFiles(Path fixture, Path dir) throws IOException {
+        Files.createDirectories(dir);
+        try (var files = Files.list(fixture)) {
+            for (Path p : files.filter(p -> p.getFileName().toString().endsWith(".json")
+                    && !p.getFileName().toString().equals("manifest.json")
+                    && !p.getFileName().toString().endsWith(".index.json")).toList()) {
+                Files.copy(p, dir.resolve(p.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+    }
+
+    /** The tensor named {@code name}. */
+    static Tensor named(List<Tensor> tensors, String name) {
+        return tensors.stream().filter(t -> t.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    /** The list with the tensor of the same name replaced. */
+    static List<Tensor> replace(List<Tensor> tensors, Tensor replacement) {
+        return tensors.stream().map(t -> t.name().equals(replacement.name()) ? replacement : t).toList();
+    }
+
+    /** The list without the named tensor. */
+    static List<Tensor> without(List<Tensor> tensors, String name) {
+        return tensors.stream().filter(t -> !t.name().equals(name)).toList();
+    }
+}

@@ -1,0 +1,38 @@
+package dev.requant.plugins.ct;
+
+import dev.requant.spi.Metadata;
+import dev.requant.spi.ModelSource;
+import dev.requant.spi.SourceTensor;
+import java.io.IOException;
+import java.util.List;
+
+/** A compressed-tensors checkpoint: the safetensors container's metadata, its tensors grouped per layer. */
+final class CtModel implements ModelSource {
+    private final ModelSource container;
+    private final List<SourceTensor> tensors;
+
+    CtModel(ModelSource container, List<SourceTensor> tensors) {
+        this.container = container;
+        this.tensors = List.copyOf(tensors);
+    }
+
+    @Override
+    public String format() {
+        return CtReader.ID;
+    }
+
+    @Override
+    public Metadata metadata() {
+        return container.metadata();
+    }
+
+    @Override
+    public List<SourceTensor> tensors() {
+        return tensors;
+    }
+
+    @Override
+    public void close() throws IOException {
+        container.close();
+    }
+}

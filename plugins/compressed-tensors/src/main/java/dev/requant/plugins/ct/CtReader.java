@@ -1,0 +1,114 @@
+package dev.requant.plugins.ct;
+
+import dev.requant.spi.BadInputException;
+import dev.requant.spi.Detection;
+import dev.requant.spi.ElementType;
+import dev.requant.spi.FormatReader;
+import dev.requant.spi.ModelSource;
+import dev.requant.spi.ReaderContext;
+import dev.requant.spi.StoredTensor;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.pf4j.Extension;
+
+/**
+ * Reads compressed-tensors checkpoints (llm-compressor, vLLM) with integer weights in safetensors
+ * (one file, a folder, shards with an index) through the safetensors reader. A checkpoint is
+ * compressed-tensors when {@code config.json}'s {@code quantization_config} says
+ * {@code quant_method: compressed-tensors} with compressed weights or, without a config, when a
+ * layer has {@code weight_packed}, {@code weight_scale} and {@code weight_shape}, or an int8
+ * {@code weight} beside a {@code weight_scale}. Formats other than pack-quantized,
+ * int-quantized and naive-quantized (float-quantized, nvfp4, marlin-24, sparse) are refused with
+ * their name.
+ */
+@Extension
+public final class CtReader implements FormatReader {
+    public static final String ID = "compressed-tensors";
+    private static final String CONTAINER = "safetensors";
+    private static final Set<String> READ = Set.of("pack-quantized", "int-quantized", "naive-quantized",
+            "mixed-precision");
+
+    @Override
+    public String id() {
+        return ID;
+    }
+
+    @Override
+    public String description() {
+        return "compressed-tensors integer checkpoints (pack-quantized, int-quantized, naive-quantized) in"
+                + " safetensors: one logical ct tensor per layer";
+    }
+
+    @Override
+    public Detection detect(Path path, ReaderContext context) {
+        try (ModelSource container = context.open(CONTAINER, path)) {
+            Optional<CtConfig> config;
+            try {
+                config = CtConfig.find(container.metadata());
+            } catch (IllegalArgumentException unreadable) {
+                // open() reports it; the tensors may still tell
+                config = Optional.empty();
+            }
+            if (config.isPresent()) {
+                return config.get().isCompressedTensors() && !config.get().dense() ? Detection.LAYOUT : Detection.NONE;
+            }
+            return hasLayer(container) ? Detection.LAYOUT : Detection.NONE;
+        } catch (IOException | RuntimeException e) {
+            return Detection.NONE;
+        }
+    }
+
+    @Override
+    public ModelSource open(Path path, ReaderContext context) throws IOException {
+        ModelSource container = context.open(CONTAINER, path);
+        try {
+            Optional<CtConfig> config;
+            try {
+                config = CtConfig.find(container.metadata());
+            } catch (IllegalArgumentException e) {
+                throw BadInputException.of(path, e.getMessage(), e);
+            }
+            if (config.isPresent()) {
+                check(path, config.get());
+            }
+            return new CtModel(container, CtTensors.of(path, container, config));
+        } catch (IOException | RuntimeException e) {
+            container.close();
+            throw e;
+        }
+    }
+
+    private static void check(Path path, CtConfig config) throws BadInputException {
+        String source = CtConfig.SOURCE;
+        if (!config.isCompressedTensors()) {
+            throw BadInputException.of(path, source + " says quant_method " + (config.method().isEmpty() ? "nothing"
+                    : config.method()) + ", not " + CtConfig.METHOD);
+        }
+        if (config.dense()) {
+            throw BadInputException.of(path, source + " says the weights are not compressed (status "
+                    + config.status() + ", formats " + config.formats() + "): read them with the safetensors reader");
+        }
+        Set<String> unread = new LinkedHashSet<>(config.formats());
+        unread.removeAll(READ);
+        if (!unread.isEmpty()) {
+            throw BadInputException.of(path, source + " names the format(s) " + unread + ": only pack-quantized,"
+                    + " int-quantized and naive-quantized integer weights are read");
+        }
+    }
+
+    /** A layer with packed codes and their shape, or int8 codes, beside a weight_scale. */
+    private static boolean hasLayer(ModelSource container) {
+        for (Map<String, StoredTensor> parts : CtTensors.layers(container).values()) {
+            StoredTensor codes = parts.get(CtScheme.CODES);
+            if (parts.containsKey(CtScheme.SCALE) && (parts.containsKey(CtScheme.PACKED) && parts.containsKey(CtScheme.SHAPE)
+                    || codes != null && codes.parts().getFirst().spec().dtype() == ElementType.I8)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,309 @@
+package dev.requant.plugins.ct;
+
+import dev.requant.kernels.Layouts;
+import dev.requant.spi.BadInputException;
+import dev.requant.spi.ElementType;
+import dev.requant.spi.ModelSource;
+import dev.requant.spi.PartSpec;
+import dev.requant.spi.Shape;
+import dev.requant.spi.SourceTensor;
+import dev.requant.spi.StoredTensor;
+import dev.requant.spi.TensorInfo;
+import dev.requant.spi.TensorPart;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The logical tensors of a compressed-tensors checkpoint: the parts of each quantized Linear
+ * ({@code weight_packed} or an int8 {@code weight}, {@code weight_scale}, {@code weight_zero_point},
+ * {@code weight_shape}, {@code weight_g_idx}) become one {@code ct} tensor named
+ * {@code PREFIX.weight}, shaped {@code [out, in]}, in the place of its first part; every other
+ * tensor passes through. Each layer is checked before anything is handed out, against its config
+ * group when there is one and against the shapes of its parts.
+ */
+final class CtTensors {
+    private static final List<String> SUFFIXES = List.of(CtScheme.PACKED, CtScheme.SCALE, CtScheme.ZERO_POINT,
+            CtScheme.SHAPE, CtScheme.G_IDX);
+    private static final List<String> ROLES = List.of(CtScheme.PACKED, CtScheme.CODES, CtScheme.SCALE,
+            CtScheme.ZERO_POINT, CtScheme.SHAPE, CtScheme.G_IDX);
+
+    private final Path file;
+    private final Optional<CtConfig> config;
+
+    private CtTensors(Path file, Optional<CtConfig> config) {
+        this.file = file;
+        this.config = config;
+    }
+
+    static List<SourceTensor> of(Path file, ModelSource source, Optional<CtConfig> config) throws BadInputException {
+        return new CtTensors(file, config).group(source);
+    }
+
+    /** The module prefix and part role of a part's name ({@code a.b.weight_scale} -> {@code a.b.}, weight_scale). */
+    static Optional<String[]> split(String name) {
+        for (String role : SUFFIXES) {
+            if (name.endsWith("." + role)) {
+                return Optional.of(new String[] {name.substring(0, name.length() - role.length()), role});
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The layers of a source: parts by role, by prefix; the int8 codes of unpacked layers included. */
+    static Map<String, Map<String, StoredTensor>> layers(ModelSource source) {
+        Map<String, Map<String, StoredTensor>> layers = new LinkedHashMap<>();
+        Map<String, StoredTensor> byName = new HashMap<>();
+        for (SourceTensor t : source.tensors()) {
+            Optional<String[]> split = split(t.name());
+            if (t instanceof StoredTensor s) {
+                byName.put(t.name(), s);
+                if (split.isPresent()) {
+                    layers.computeIfAbsent(split.get()[0], k -> new LinkedHashMap<>()).put(split.get()[1], s);
+                }
+            }
+        }
+        for (var e : layers.entrySet()) {
+            StoredTensor codes = byName.get(e.getKey() + CtScheme.CODES);
+            if (!e.getValue().containsKey(CtScheme.PACKED) && codes != null) {
+                e.getValue().put(CtScheme.CODES, codes);
+            }
+        }
+        return layers;
+    }
+
+    private List<SourceTensor> group(ModelSource source) throws BadInputException {
+        Map<String, Map<String, StoredTensor>> layers = layers(source);
+        Map<String, String> prefixOf = new HashMap<>();
+        layers.forEach((prefix, parts) -> parts.values().forEach(t -> prefixOf.put(t.name(), prefix)));
+        List<SourceTensor> out = new ArrayList<>();
+        for (SourceTensor t : source.tensors()) {
+            String prefix = prefixOf.get(t.name());
+            if (prefix == null) {
+                out.add(t);
+            } else if (layers.containsKey(prefix)) {
+                out.add(layer(prefix, layers.remove(prefix)));
+            }
+        }
+        return out;
+    }
+
+    private StoredTensor layer(String prefix, Map<String, StoredTensor> parts) throws BadInputException {
+        String name = prefix + "weight";
+        boolean packed = parts.containsKey(CtScheme.PACKED);
+        if (!packed && !parts.containsKey(CtScheme.CODES)) {
+            throw BadInputException.inTensor(file, name, "has " + String.join(", ", parts.keySet()) + " but neither "
+                    + prefix + CtScheme.PACKED + " nor " + prefix + CtScheme.CODES);
+        }
+        if (!parts.containsKey(CtScheme.SCALE)) {
+            throw BadInputException.inTensor(file, name, prefix + CtScheme.SCALE + " is missing (found "
+                    + String.join(", ", parts.keySet()) + ")");
+        }
+        if (packed && !parts.containsKey(CtScheme.SHAPE)) {
+            throw BadInputException.inTensor(file, name, prefix + CtScheme.SHAPE + " is missing: packed codes need"
+                    + " the logical shape");
+        }
+        String module = prefix.substring(0, prefix.length() - 1);
+        Optional<CtConfig.Group> group = config.flatMap(c -> c.groupOf(module));
+        Optional<CtConfig.Weights> args = group.flatMap(CtConfig.Group::weights);
+        if (args.isPresent() && !args.get().type().equals("int")) {
+            throw BadInputException.inTensor(file, name, "config group " + group.get().name() + " quantizes weights to "
+                    + args.get().type() + ": only integer weights are read");
+        }
+
+        StoredTensor scale = parts.get(CtScheme.SCALE);
+        if (!Floats.readable(dtype(scale))) {
+            throw BadInputException.inTensor(file, name, "weight_scale is " + describe(scale) + ", expected f16, bf16"
+                    + " or f32");
+        }
+        long out;
+        long in;
+        int bits;
+        CtParams.Format format;
+        if (packed) {
+            StoredTensor codes = parts.get(CtScheme.PACKED);
+            long[] shape = logicalShape(name, parts.get(CtScheme.SHAPE));
+            out = shape[0];
+            in = shape[1];
+            if (dtype(codes) != ElementType.I32 || rank(codes) != 2) {
+                throw BadInputException.inTensor(file, name, "weight_packed is " + describe(codes) + ", expected a 2-d"
+                        + " i32 tensor");
+            }
+            bits = args.flatMap(CtConfig.Weights::numBits).isPresent() ? args.get().numBits().get()
+                    : bitsFromShapes(name, in, codes);
+            if (bits < 1 || bits > 8) {
+                throw BadInputException.inTensor(file, name, "num_bits " + bits + " is not 1 to 8");
+            }
+            int perWord = 32 / bits;
+            expect(name, codes, Shape.of(out, (in + perWord - 1) / perWord), bits + "-bit codes of a " + out + " x "
+                    + in + " weight (weight_shape), " + perWord + " per word,");
+            format = CtParams.Format.PACK_QUANTIZED;
+        } else {
+            StoredTensor codes = parts.get(CtScheme.CODES);
+            if (dtype(codes) != ElementType.I8 || rank(codes) != 2) {
+                throw BadInputException.inTensor(file, name, "weight is " + describe(codes) + " beside a weight_scale:"
+                        + " only int8 codes are read");
+            }
+            out = dim(codes, 0);
+            in = dim(codes, 1);
+            bits = args.flatMap(CtConfig.Weights::numBits).orElse(8);
+            format = unpackedFormat(group);
+        }
+
+        CtParams.Strategy strategy;
+        long groups;
+        if (scale.info().shape().numel() == 1) {
+            strategy = CtParams.Strategy.TENSOR;
+            groups = 1;
+        } else {
+            if (rank(scale) != 2 || dim(scale, 0) != out) {
+                throw BadInputException.inTensor(file, name, "weight_scale is " + scale.info().shape() + " but a weight"
+                        + " of " + out + " rows needs [" + out + ", groups]");
+            }
+            groups = dim(scale, 1);
+            strategy = groups == 1 && !args.flatMap(CtConfig.Weights::strategy).equals(Optional.of("group"))
+                    ? CtParams.Strategy.CHANNEL : CtParams.Strategy.GROUP;
+        }
+        int groupSize = 0;
+        if (strategy == CtParams.Strategy.GROUP) {
+            Optional<Integer> configured = args.flatMap(CtConfig.Weights::groupSize);
+            groupSize = configured.isPresent() ? configured.get() : Math.toIntExact((in + groups - 1) / groups);
+            if (groupSize <= 0 || (in + groupSize - 1) / groupSize != groups) {
+                throw BadInputException.inTensor(file, name, "weight_scale has " + groups + " groups per row, but " + in
+                        + " inputs in groups of " + groupSize + (configured.isPresent() ? " (config group "
+                        + group.get().name() + ")" : "") + " make " + (groupSize <= 0 ? "none"
+                        : (in + groupSize - 1) / groupSize));
+            }
+        }
+        Optional<String> configuredStrategy = args.flatMap(CtConfig.Weights::strategy);
+        if (configuredStrategy.isPresent() && !configuredStrategy.get().equals(strategy.id())) {
+            throw BadInputException.inTensor(file, name, "weight_scale is " + scale.info().shape() + ", a " + strategy.id()
+                    + " scale, but config group " + group.get().name() + " says strategy " + configuredStrategy.get());
+        }
+        CtParams params = new CtParams(bits, format, strategy, groupSize, !parts.containsKey(CtScheme.ZERO_POINT));
+        checkZeroPoint(name, parts.get(CtScheme.ZERO_POINT), params, out, groups, scale, args);
+        checkGroupIndexes(name, parts.get(CtScheme.G_IDX), in, groups);
+
+        List<TensorPart> stored = new ArrayList<>();
+        for (String role : ROLES) {
+            StoredTensor t = parts.get(role);
+            if (t != null) {
+                TensorPart p = t.parts().getFirst();
+                stored.add(new TensorPart(new PartSpec(role, p.spec().dtype(), p.spec().shape()), p.data()));
+            }
+        }
+        return new StoredTensor(new TensorInfo(name, Shape.of(out, in), params.encoding()), stored);
+    }
+
+    /** The group's format, else the config's: int-quantized and naive-quantized store the same. */
+    private CtParams.Format unpackedFormat(Optional<CtConfig.Group> group) {
+        Optional<String> f = group.flatMap(CtConfig.Group::format).or(() -> config.flatMap(CtConfig::format));
+        return f.filter("naive-quantized"::equals).isPresent() ? CtParams.Format.NAIVE_QUANTIZED
+                : CtParams.Format.INT_QUANTIZED;
+    }
+
+    private long[] logicalShape(String name, StoredTensor shape) throws BadInputException {
+        ElementType t = dtype(shape);
+        if ((t != ElementType.I64 && t != ElementType.I32) || !shape.info().shape().equals(Shape.of(2))) {
+            throw BadInputException.inTensor(file, name, "weight_shape is " + describe(shape) + ", expected two"
+                    + " integers (i64 or i32)");
+        }
+        long[] v = new long[2];
+        for (int i = 0; i < 2; i++) {
+            v[i] = t == ElementType.I64 ? shape.parts().getFirst().data().get(Layouts.I64, 8L * i)
+                    : shape.parts().getFirst().data().get(Layouts.I32, 4L * i);
+        }
+        if (v[0] <= 0 || v[1] <= 0 || v[0] > Integer.MAX_VALUE || v[1] > Integer.MAX_VALUE) {
+            throw BadInputException.inTensor(file, name, "weight_shape holds [" + v[0] + ", " + v[1] + "], not the"
+                    + " shape of a weight");
+        }
+        return v;
+    }
+
+    /** Without a config: the usual widths first (4, 8), then the others that pack whole fields per word. */
+    private int bitsFromShapes(String name, long in, StoredTensor codes) throws BadInputException {
+        for (int bits : new int[] {4, 8, 2, 3, 5, 6}) {
+            int perWord = 32 / bits;
+            if ((in + perWord - 1) / perWord == dim(codes, 1)) {
+                return bits;
+            }
+        }
+        throw BadInputException.inTensor(file, name, "weight_packed is " + codes.info().shape() + ": its " + dim(codes, 1)
+                + " words per row fit no bit width for " + in + " inputs, and no config says the bits");
+    }
+
+    private void checkZeroPoint(String name, StoredTensor zp, CtParams p, long out, long groups, StoredTensor scale,
+                                Optional<CtConfig.Weights> args) throws BadInputException {
+        if (zp == null) {
+            if (args.flatMap(CtConfig.Weights::symmetric).equals(Optional.of(false))) {
+                throw BadInputException.inTensor(file, name, "weight_zero_point is missing, but the config says the"
+                        + " weights are asymmetric");
+            }
+            return;
+        }
+        if (p.strategy() == CtParams.Strategy.TENSOR) {
+            if (zp.info().shape().numel() != 1 || (dtype(zp) != ElementType.I8 && dtype(zp) != ElementType.I32)) {
+                throw BadInputException.inTensor(file, name, "weight_zero_point is " + describe(zp) + ", expected one"
+                        + " integer like the tensor's one scale");
+            }
+            return;
+        }
+        if (p.format().packed() && dtype(zp) == ElementType.I32) {
+            expect(name, zp, Shape.of((out + p.perWord() - 1) / p.perWord(), groups), p.bits() + "-bit zero points"
+                    + " packed along the " + out + " rows, for " + groups + " groups,");
+        } else if (dtype(zp) == ElementType.I8) {
+            expect(name, zp, scale.info().shape(), "int8 zero points beside weight_scale");
+        } else {
+            throw BadInputException.inTensor(file, name, "weight_zero_point is " + describe(zp) + ", expected "
+                    + (p.format().packed() ? "packed i32 or int8" : "int8"));
+        }
+    }
+
+    private void checkGroupIndexes(String name, StoredTensor gIdx, long in, long groups) throws BadInputException {
+        if (gIdx == null) {
+            return;
+        }
+        if (dtype(gIdx) != ElementType.I32 || !gIdx.info().shape().equals(Shape.of(in))) {
+            throw BadInputException.inTensor(file, name, "weight_g_idx is " + describe(gIdx) + ", expected i32 [" + in
+                    + "]");
+        }
+        boolean columnOrder = false;
+        for (long k = 0; k < in; k++) {
+            columnOrder |= gIdx.parts().getFirst().data().get(Layouts.I32, 4 * k) == -1;
+        }
+        for (long k = 0; k < in && !columnOrder; k++) {
+            int g = gIdx.parts().getFirst().data().get(Layouts.I32, 4 * k);
+            if (g < 0 || g >= groups) {
+                throw BadInputException.inTensor(file, name, "weight_g_idx[" + k + "] is " + g + ", outside the " + groups
+                        + " groups of weight_scale");
+            }
+        }
+    }
+
+    private void expect(String name, StoredTensor t, Shape shape, String why) throws BadInputException {
+        if (!t.info().shape().equals(shape)) {
+            throw BadInputException.inTensor(file, name, t.name() + " is " + t.info().shape() + " but " + why
+                    + " need " + shape);
+        }
+    }
+
+    private static ElementType dtype(StoredTensor t) {
+        return t.parts().getFirst().spec().dtype();
+    }
+
+    private static int rank(StoredTensor t) {
+        return t.info().shape().rank();
+    }
+
+    private static long dim(StoredTensor t, int i) {
+        return t.info().shape().dim(i);
+    }
+
+    private static String describe(StoredTensor t) {
+        return dtype(t).id() + " " + t.info().shape();
+    }
+}

@@ -1,0 +1,126 @@
+package dev.requant.plugins.gptq;
+
+import dev.requant.spi.BadInputException;
+import dev.requant.spi.Detection;
+import dev.requant.spi.FormatReader;
+import dev.requant.spi.ModelSource;
+import dev.requant.spi.ReaderContext;
+import dev.requant.spi.SourceTensor;
+import dev.requant.spi.StoredTensor;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.pf4j.Extension;
+
+/**
+ * Reads GPTQ checkpoints in safetensors (one file, a folder, shards with an index; AutoGPTQ's
+ * {@code gptq_model-4bit-128g.safetensors} names too) through the safetensors reader. A checkpoint
+ * is GPTQ when its quantization config says {@code quant_method: gptq} (see {@link GptqConfig} for
+ * where that is looked for) or, without any config, when its tensors have GPTQ's shapes: a layer
+ * with {@code qweight}, {@code qzeros} and {@code scales} whose scales have one column per
+ * {@code qweight} column (AWQ's have eight), usually with a {@code g_idx}.
+ *
+ * <p>neural-compressor's GPTQ-compatible export ({@code scale_bf16_to_fp8} tensors) is left to
+ * the Intel reader: its zero points of 0 are stored differently, so the v1 rule would misread
+ * them.
+ */
+@Extension
+public final class GptqReader implements FormatReader {
+    public static final String ID = "gptq";
+    private static final String CONTAINER = "safetensors";
+    /** A tensor only neural-compressor's export has. */
+    private static final String INC_MARKER = ".scale_bf16_to_fp8";
+
+    @Override
+    public String id() {
+        return ID;
+    }
+
+    @Override
+    public String description() {
+        return "GPTQ checkpoints (AutoGPTQ, GPTQModel, v1 and v2) in safetensors: one logical gptq tensor per layer";
+    }
+
+    @Override
+    public Detection detect(Path path, ReaderContext context) {
+        try (ModelSource container = context.open(CONTAINER, path)) {
+            if (hasIncMarker(container)) {
+                return Detection.NONE;
+            }
+            Optional<GptqConfig> config = configOrEmpty(container);
+            if (config.isPresent()) {
+                return config.get().isGptq() ? Detection.LAYOUT : Detection.NONE;
+            }
+            return hasGptqLayer(container) ? Detection.LAYOUT : Detection.NONE;
+        } catch (IOException | RuntimeException e) {
+            return Detection.NONE;
+        }
+    }
+
+    @Override
+    public ModelSource open(Path path, ReaderContext context) throws IOException {
+        ModelSource container = context.open(CONTAINER, path);
+        try {
+            if (hasIncMarker(container)) {
+                throw BadInputException.of(path, "a neural-compressor export (it has *" + INC_MARKER + " tensors):"
+                        + " read it with the Intel reader, GPTQ's v1 rule misreads its zero points of 0");
+            }
+            Optional<GptqConfig> config;
+            try {
+                config = GptqConfig.find(container.metadata());
+            } catch (IllegalArgumentException e) {
+                throw BadInputException.of(path, e.getMessage(), e);
+            }
+            if (config.isPresent() && !config.get().isGptq()) {
+                throw BadInputException.of(path, config.get().source() + " says quant_method " + config.get().method()
+                        + ", not gptq");
+            }
+            if (config.isPresent() && !config.get().packDtype().equals("int32")) {
+                throw BadInputException.of(path, config.get().source() + " says pack_dtype " + config.get().packDtype()
+                        + ": only int32 is read");
+            }
+            List<SourceTensor> tensors = GptqTensors.of(path, container, config);
+            return new GptqModel(container, tensors);
+        } catch (IOException | RuntimeException e) {
+            container.close();
+            throw e;
+        }
+    }
+
+    private static Optional<GptqConfig> configOrEmpty(ModelSource container) throws IOException {
+        try {
+            return GptqConfig.find(container.metadata());
+        } catch (IllegalArgumentException unreadable) {
+            // open() reports it; the tensors may still tell
+            return Optional.empty();
+        }
+    }
+
+    private static boolean hasIncMarker(ModelSource container) {
+        return container.tensors().stream().anyMatch(t -> t.name().endsWith(INC_MARKER));
+    }
+
+    /** A layer with GPTQ's parts, scales as wide as qweight. */
+    private static boolean hasGptqLayer(ModelSource container) {
+        Map<String, Map<String, StoredTensor>> layers = new HashMap<>();
+        for (SourceTensor t : container.tensors()) {
+            Optional<String[]> split = GptqTensors.split(t.name());
+            if (split.isPresent() && t instanceof StoredTensor s) {
+                layers.computeIfAbsent(split.get()[0], k -> new HashMap<>()).put(split.get()[1], s);
+            }
+        }
+        for (Map<String, StoredTensor> parts : layers.values()) {
+            StoredTensor qweight = parts.get(GptqScheme.QWEIGHT);
+            StoredTensor scales = parts.get(GptqScheme.SCALES);
+            if (qweight != null && scales != null && parts.containsKey(GptqScheme.QZEROS)
+                    && qweight.info().shape().rank() == 2 && scales.info().shape().rank() == 2
+                    && qweight.info().shape().dim(1) == scales.info().shape().dim(1)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

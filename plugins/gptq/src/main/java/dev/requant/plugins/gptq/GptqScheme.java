@@ -1,0 +1,190 @@
+package dev.requant.plugins.gptq;
+
+import dev.requant.kernels.Kernels;
+import dev.requant.kernels.intpack.IntPackKernels;
+import dev.requant.kernels.intpack.IntPacking;
+import dev.requant.kernels.intpack.Words;
+import dev.requant.spi.ElementType;
+import dev.requant.spi.Encoding;
+import dev.requant.spi.PartSpec;
+import dev.requant.spi.QuantScheme;
+import dev.requant.spi.Shape;
+import dev.requant.spi.StoredTensor;
+import dev.requant.spi.TensorInfo;
+import dev.requant.spi.TensorPart;
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.pf4j.Extension;
+
+/**
+ * GPTQ as AutoGPTQ and GPTQModel store it, for a Linear of logical shape {@code [out, in]}:
+ * {@code qweight} I32 {@code [words(in), out]} (codes packed along the input dimension, so one
+ * logical row is one column of it), {@code qzeros} I32 {@code [G, words(out)]}, {@code scales}
+ * {@code [G, out]} and {@code g_idx} I32 {@code [in]} (the group of every input column). Codes are
+ * an LSB-first bit stream (3-bit codes cross words). Every value is
+ * {@code scales[g][n] * (code - zero[g][n])} in f32 with {@code g = g_idx[k]}, as GPTQModel's
+ * dequantization computes it.
+ *
+ * <p>Zero points of format {@code v1} are stored minus one. They are read as GPTQModel's v1-to-v2
+ * conversion does: for 2, 4 and 8 bits one is added to every field of the whole word at once
+ * (0x55555555, 0x11111111, 0x01010101), so a field that borrowed from its neighbour when a zero
+ * of 0 was stored gives it back; a per-field "+1" gets both fields wrong. 3-bit fields cross
+ * words and are corrected field by field, wrapping ({@code (z + 1) & 7}).
+ *
+ * <p>Decoding only: {@link #canEncode} is false.
+ */
+@Extension
+public final class GptqScheme implements QuantScheme {
+    static final String QWEIGHT = "qweight";
+    static final String QZEROS = "qzeros";
+    static final String SCALES = "scales";
+    static final String G_IDX = "g_idx";
+
+    private final IntPackKernels k = Kernels.intPack();
+
+    @Override
+    public String id() {
+        return GptqParams.SCHEME;
+    }
+
+    @Override
+    public String description() {
+        return "GPTQ (AutoGPTQ, GPTQModel): 2/3/4/8-bit codes in int32, group scales and zero points, act-order;"
+                + " decode only";
+    }
+
+    @Override
+    public Encoding encoding(Map<String, String> params) {
+        return GptqParams.of(params).encoding();
+    }
+
+    @Override
+    public Optional<String> fit(TensorInfo tensor) {
+        return tensor.shape().rank() == 2 ? Optional.empty()
+                : Optional.of("gptq holds 2-d weights, not " + tensor.shape().rank() + "-d");
+    }
+
+    @Override
+    public List<PartSpec> layout(TensorInfo tensor) {
+        GptqParams p = params(tensor);
+        long out = tensor.shape().dim(0);
+        long in = tensor.shape().dim(1);
+        IntPacking packing = IntPacking.stream(p.bits());
+        int groups = p.groups(in);
+        return List.of(
+                new PartSpec(QWEIGHT, ElementType.I32, Shape.of(packing.wordsFor(in), out)),
+                new PartSpec(QZEROS, ElementType.I32, Shape.of(groups, packing.wordsFor(out))),
+                new PartSpec(SCALES, ElementType.F16, Shape.of(groups, out)),
+                new PartSpec(G_IDX, ElementType.I32, Shape.of(in)));
+    }
+
+    @Override
+    public boolean canEncode(Encoding encoding) {
+        return false;
+    }
+
+    @Override
+    public void encode(TensorInfo tensor, float[] src, int srcOffset, int rows, MemorySegment[] out) {
+        throw new UnsupportedOperationException("requant does not encode gptq yet");
+    }
+
+    @Override
+    public void decode(StoredTensor source, long firstRow, int rows, float[] dst, int dstOffset) {
+        GptqParams p = params(source.info());
+        int out = Math.toIntExact(source.info().shape().dim(0));
+        int in = Math.toIntExact(source.info().shape().dim(1));
+        IntPacking packing = IntPacking.stream(p.bits());
+        TensorPart qweight = source.part(QWEIGHT);
+        TensorPart scales = source.part(SCALES);
+        int groups = Math.toIntExact(scales.spec().shape().dim(0));
+        int groupSize = p.group() == -1 ? in : p.group();
+        int[] gIdx = groupIndexes(source, in, groupSize);
+
+        // zero points and scales of the rows asked for, per group: [g][row]
+        int[] zeroTable = new int[groups * rows];
+        float[] scaleTable = new float[groups * rows];
+        readZeros(source.part(QZEROS), p, packing, firstRow, rows, zeroTable);
+        for (int g = 0; g < groups; g++) {
+            Floats.read(scales, (long) g * out + firstRow, scaleTable, g * rows, rows);
+        }
+
+        int wordsPerRow = Math.toIntExact(qweight.spec().shape().dim(0));
+        // slack after the words lets the vector unpacking load whole vectors up to the last field
+        int[] words = new int[wordsPerRow + 16];
+        int[] codes = new int[in];
+        int[] zeros = new int[groups];
+        float[] scaleRow = new float[groups];
+        for (int r = 0; r < rows; r++) {
+            long n = firstRow + r;
+            Words.gather(qweight.data(), 4 * n, 4L * out, words, 0, wordsPerRow);
+            k.unpack(packing, words, 0, in, codes, 0);
+            for (int g = 0; g < groups; g++) {
+                zeros[g] = zeroTable[g * rows + r];
+                scaleRow[g] = scaleTable[g * rows + r];
+            }
+            if (gIdx == null) {
+                k.dequantGroups(codes, 0, in, groupSize, zeros, scaleRow, dst, dstOffset + r * in);
+            } else {
+                k.dequantIndexed(codes, 0, in, gIdx, 0, zeros, scaleRow, dst, dstOffset + r * in);
+            }
+        }
+    }
+
+    /**
+     * The stored {@code g_idx}, or null when groups are consecutive runs of {@code groupSize}
+     * columns (no act-order, or no {@code g_idx} stored: very old files), which decode faster.
+     */
+    private static int[] groupIndexes(StoredTensor source, int in, int groupSize) {
+        Optional<TensorPart> part = source.parts().stream().filter(x -> x.role().equals(G_IDX)).findFirst();
+        if (part.isEmpty()) {
+            return null;
+        }
+        int[] g = new int[in];
+        Words.read(part.get().data(), 0, g, 0, in);
+        for (int i = 0; i < in; i++) {
+            if (g[i] != i / groupSize) {
+                return g;
+            }
+        }
+        return null;
+    }
+
+    /** Zero points of rows {@code [firstRow, firstRow + rows)} for every group, v1 corrected. */
+    private void readZeros(TensorPart qzeros, GptqParams p, IntPacking packing, long firstRow, int rows, int[] table) {
+        int groups = Math.toIntExact(qzeros.spec().shape().dim(0));
+        int wordsPerGroup = Math.toIntExact(qzeros.spec().shape().dim(1));
+        int[] words = new int[wordsPerGroup + 16];
+        boolean v1 = p.format() == GptqParams.Format.V1;
+        int ones = v1 && !packing.crossesWords() ? onePerField(p.bits()) : 0;
+        for (int g = 0; g < groups; g++) {
+            Words.read(qzeros.data(), 4L * g * wordsPerGroup, words, 0, wordsPerGroup);
+            for (int w = 0; w < wordsPerGroup; w++) {
+                words[w] += ones;
+            }
+            k.unpack(packing, words, Math.toIntExact(firstRow), rows, table, g * rows);
+        }
+        if (v1 && packing.crossesWords()) {
+            for (int i = 0; i < table.length; i++) {
+                table[i] = (table[i] + 1) & packing.mask();
+            }
+        }
+    }
+
+    /** A word with 1 in every field: what v1 subtracted from every zero point. */
+    static int onePerField(int bits) {
+        int w = 0;
+        for (int f = 0; f < 32 / bits; f++) {
+            w |= 1 << (f * bits);
+        }
+        return w;
+    }
+
+    private GptqParams params(TensorInfo tensor) {
+        if (!(tensor.type() instanceof Encoding e) || !e.scheme().equals(id())) {
+            throw new IllegalArgumentException(tensor.name() + " is " + tensor.type().id() + ", not gptq");
+        }
+        return GptqParams.of(e.params());
+    }
+}

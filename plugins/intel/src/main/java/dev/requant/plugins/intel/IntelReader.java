@@ -1,0 +1,50 @@
+package dev.requant.plugins.intel;
+
+import dev.requant.spi.Detection;
+import dev.requant.spi.FormatReader;
+import dev.requant.spi.ModelSource;
+import dev.requant.spi.ReaderContext;
+import java.io.IOException;
+import java.nio.file.Path;
+import org.pf4j.Extension;
+
+/**
+ * Reads Intel neural-compressor weight-only exports (GPTQ-compatible and native) in safetensors
+ * files, single or sharded, opened through the safetensors reader; recognises and refuses
+ * intel-extension-for-transformers' 1-D blob weights. See {@link IncModel} and {@link IncScheme}.
+ */
+@Extension
+public final class IntelReader implements FormatReader {
+    public static final String ID = "intel";
+    private static final String CONTAINER = "safetensors";
+
+    @Override
+    public String id() {
+        return ID;
+    }
+
+    @Override
+    public String description() {
+        return "Intel neural-compressor weight-only exports (GPTQ-compatible, native); refuses ITREX 1-D blobs";
+    }
+
+    @Override
+    public Detection detect(Path path, ReaderContext context) {
+        try (ModelSource container = context.open(CONTAINER, path)) {
+            return IncModel.recognises(container) ? Detection.LAYOUT : Detection.NONE;
+        } catch (IOException | RuntimeException e) {
+            return Detection.NONE;
+        }
+    }
+
+    @Override
+    public ModelSource open(Path path, ReaderContext context) throws IOException {
+        ModelSource container = context.open(CONTAINER, path);
+        try {
+            return IncModel.open(path, container);
+        } catch (IOException | RuntimeException e) {
+            container.close();
+            throw e;
+        }
+    }
+}
