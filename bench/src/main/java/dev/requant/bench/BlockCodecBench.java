@@ -22,16 +22,18 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * ggml block quantization and dequantization, scalar reference against Vector API. One
  * operation is one byte on the f32 side, and the unit is nanoseconds, so the score reads as GB/s
- * of f32 quantized or produced.
+ * of f32 quantized or produced. Warm-up iterations are 2 s: the lane searches of the K-quants
+ * and IQ4 are large methods that C2 takes a few seconds to compile.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @State(Scope.Thread)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
-@Warmup(iterations = 3, time = 1)
+@Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 1)
 public class BlockCodecBench {
-    @Param({"q8_0", "q4_0"})
+    @Param({"q8_0", "q4_0", "q4_1", "q5_0", "q5_1", "q2_k", "q3_k", "q4_k", "q5_k", "q6_k", "iq4_nl", "iq4_xs", "tq1_0",
+        "tq2_0", "mxfp4"})
     public String type;
 
     @Param({"scalar", "vector"})

@@ -85,12 +85,52 @@ class ConversionTest {
     }
 
     private static MemorySegment expectedQ8(StoredTensor src) {
+        return expected(src, GgmlType.Q8_0);
+    }
+
+    private static MemorySegment expected(StoredTensor src, GgmlType type) {
         int n = Math.toIntExact(src.info().shape().numel());
         float[] values = new float[n];
         Kernels.elements().readF32(src.part(PartSpec.DATA).data(), 0, values, 0, n);
-        MemorySegment q = Arena.ofAuto().allocate(GgmlType.Q8_0.rowBytes(n));
-        Kernels.ggml(GgmlType.Q8_0).orElseThrow().quantize(values, 0, n, q, 0);
+        MemorySegment q = Arena.ofAuto().allocate(type.rowBytes(n));
+        Kernels.ggml(type).orElseThrow().quantize(values, 0, n, q, 0);
         return q;
+    }
+
+    @Test
+    void ggufToQ4_KFallsBackAsLlamaCppWhereRowsAreNotWholeBlocks() throws IOException {
+        // stories260K has rows of 64 (q4_k's block of 256 does not fit: q5_0 does, as llama.cpp
+        // chooses) and ffn_down rows of 172 (q5_0's block of 32 does not fit either: f16)
+        Path out = dir.resolve("stories-Q4_K.gguf");
+        Cli.Result r = Cli.run("convert", STORIES.toString(), out.toString(), "--type", "q4_k");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("wrote " + out).contains("fell back");
+        Cli.Result plan = Cli.run("convert", STORIES.toString(), dir.resolve("plan.gguf").toString(), "--type", "q4_k",
+                "--dry-run");
+        assertThat(plan.out()).contains("blk.0.ffn_down.weight")
+                .contains("fallback from q4_k: row length 172 is not a multiple of 256 (q4_k block); then q5_0: "
+                        + "row length 172 is not a multiple of 32 (q5_0 block); then q8_0:");
+        try (ModelSource in = session.open(STORIES, null); ModelSource o = session.open(out, null)) {
+            int q5 = 0;
+            for (int i = 0; i < in.tensors().size(); i++) {
+                StoredTensor src = (StoredTensor) in.tensors().get(i);
+                StoredTensor dst = (StoredTensor) o.tensors().get(i);
+                long rowLength = src.info().shape().rowLength();
+                if (src.info().shape().rank() == 1) {
+                    assertThat(dst.info().type()).isEqualTo(ElementType.F32);
+                } else if (rowLength % 256 == 0) {
+                    assertThat(dst.info().type()).isEqualTo(Encoding.of("q4_k"));
+                    assertThat(dst.part(PartSpec.DATA).data().mismatch(expected(src, GgmlType.Q4_K))).isEqualTo(-1);
+                } else if (rowLength % 32 == 0) {
+                    assertThat(dst.info().type()).as(src.name() + " falls back to q5_0").isEqualTo(Encoding.of("q5_0"));
+                    assertThat(dst.part(PartSpec.DATA).data().mismatch(expected(src, GgmlType.Q5_0))).isEqualTo(-1);
+                    q5++;
+                } else {
+                    assertThat(dst.info().type()).as(src.name() + " falls back to f16").isEqualTo(ElementType.F16);
+                }
+            }
+            assertThat(q5).isEqualTo(32);
+        }
     }
 
     @Test

@@ -183,6 +183,6 @@ class PluginLoadingTest {
         assertThat(before.code()).as("global options go before or after the command").isZero();
         assertThat(before.err()).contains("broken.jar skipped");
         assertThat(before.out()).isEqualTo(r.out());
-        assertThat(r.out()).contains("gguf 1.0.0-SNAPSHOT").contains("readers: gguf").contains("schemes: q4_0, q4_1, q5_0, q5_1, q8_0");
+        assertThat(r.out()).contains("gguf 1.0.0-SNAPSHOT").contains("readers: gguf").contains("schemes: iq4_nl, iq4_xs, mxfp4, q2_k, q3_k, q4_0, q4_1, q4_k, q5_0, q5_1, q5_k, q6_k, q8_0, tq1_0, tq2_0");
     }
 }

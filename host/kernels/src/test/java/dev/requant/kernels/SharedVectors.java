@@ -47,9 +47,18 @@ public final class SharedVectors {
         return values;
     }
 
-    /** What ggml wrote for {@code kind} in type {@code typeDir} (the folder name, e.g. {@code q4_0}). */
-    public static byte[] expected(String typeDir, String kind) {
-        return read(ggml().resolve(typeDir).resolve(kind + ".bin"));
+    /**
+     * What ggml wrote for {@code kind} in type {@code type}: the folder is ggml's type name, whose
+     * case ({@code q4_K}) requant's lower-case names do not keep.
+     */
+    public static byte[] expected(String type, String kind) {
+        try (Stream<Path> dirs = Files.list(ggml())) {
+            Path dir = dirs.filter(d -> d.getFileName().toString().equalsIgnoreCase(type)).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("no folder for " + type + " in " + ggml()));
+            return read(dir.resolve(kind + ".bin"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static byte[] read(Path file) {

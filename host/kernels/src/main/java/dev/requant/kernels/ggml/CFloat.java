@@ -38,4 +38,21 @@ final class CFloat {
     static float add(float a, float b) {
         return Float.isNaN(a) ? a : a + b;
     }
+
+    /**
+     * ggml's {@code nearest_int}: adds 1.5 * 2^23 in float and reads the low mantissa bits. That
+     * is round-half-even for |f| up to 2^22; beyond, ggml's release builds keep the bits the
+     * addition leaves, and so does this.
+     */
+    static int nearestInt(float f) {
+        return (Float.floatToRawIntBits(f + 12582912f) & 0x7FFFFF) - 0x400000;
+    }
+
+    /**
+     * glibc's {@code lroundf} on x86-64: halves away from zero; NaN, infinities and magnitudes
+     * from 2^63 on give {@code LONG_MIN}, the result of the {@code cvttss2si} it falls back to.
+     */
+    static long lroundf(float f) {
+        return Math.abs(f) < 0x1p63f ? (long) roundf(f) : Long.MIN_VALUE;
+    }
 }

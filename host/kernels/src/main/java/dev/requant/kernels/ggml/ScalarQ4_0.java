@@ -10,47 +10,18 @@ import java.lang.foreign.ValueLayout;
  * {@code d = max / -8} where {@code max} is the first value of largest magnitude, and nibbles
  * {@code q = x/d + 8} (value j low, value j+16 high).
  */
-final class ScalarQ4_0 implements BlockCodec {
+final class ScalarQ4_0 extends AbstractBlockCodec {
     static final ScalarQ4_0 INSTANCE = new ScalarQ4_0();
 
     private static final int QK = 32;
-    private static final int BYTES = 18;
 
     private ScalarQ4_0() {
+        super(GgmlType.Q4_0);
     }
 
     @Override
-    public GgmlType type() {
-        return GgmlType.Q4_0;
-    }
-
-    @Override
-    public void quantize(float[] src, int srcOffset, int count, MemorySegment dst, long dstOffset) {
-        int blocks = Blocks.of(GgmlType.Q4_0, count);
-        for (int b = 0; b < blocks; b++) {
-            quantizeBlock(src, srcOffset + b * QK, dst, dstOffset + (long) b * BYTES);
-        }
-    }
-
-    @Override
-    public void dequantize(MemorySegment src, long srcOffset, float[] dst, int dstOffset, int count) {
-        int blocks = Blocks.of(GgmlType.Q4_0, count);
-        for (int b = 0; b < blocks; b++) {
-            dequantizeBlock(src, srcOffset + (long) b * BYTES, dst, dstOffset + b * QK);
-        }
-    }
-
-    static void quantizeBlock(float[] x, int o, MemorySegment y, long p) {
-        float amax = 0;
-        float max = 0;
-        for (int j = 0; j < QK; j++) {
-            float v = x[o + j];
-            if (amax < Math.abs(v)) {
-                amax = Math.abs(v);
-                max = v;
-            }
-        }
-        float d = max / -8;
+    void quantizeBlock(float[] x, int o, MemorySegment y, long p) {
+        float d = Scan.signedMax(x, o, QK) / -8;
         float id = d != 0 ? 1 / d : 0;
         y.set(Layouts.I16, p, Fp.f32ToF16(d));
         for (int j = 0; j < QK / 2; j++) {
@@ -60,7 +31,8 @@ final class ScalarQ4_0 implements BlockCodec {
         }
     }
 
-    static void dequantizeBlock(MemorySegment x, long p, float[] y, int o) {
+    @Override
+    void dequantizeBlock(MemorySegment x, long p, float[] y, int o) {
         float d = Fp.f16ToF32(x.get(Layouts.I16, p));
         for (int j = 0; j < QK / 2; j++) {
             int b = x.get(ValueLayout.JAVA_BYTE, p + 2 + j) & 0xFF;

@@ -10,49 +10,19 @@ import java.lang.foreign.ValueLayout;
  * {@code d = (max - min) / 15} and f16 minimum {@code m}, nibbles {@code q = (x - min)/d}
  * (value j low, value j+16 high); a value is {@code q*d + m}.
  */
-final class ScalarQ4_1 implements BlockCodec {
+final class ScalarQ4_1 extends AbstractBlockCodec {
     static final ScalarQ4_1 INSTANCE = new ScalarQ4_1();
 
     private static final int QK = 32;
-    private static final int BYTES = 20;
 
     private ScalarQ4_1() {
+        super(GgmlType.Q4_1);
     }
 
     @Override
-    public GgmlType type() {
-        return GgmlType.Q4_1;
-    }
-
-    @Override
-    public void quantize(float[] src, int srcOffset, int count, MemorySegment dst, long dstOffset) {
-        int blocks = Blocks.of(GgmlType.Q4_1, count);
-        for (int b = 0; b < blocks; b++) {
-            quantizeBlock(src, srcOffset + b * QK, dst, dstOffset + (long) b * BYTES);
-        }
-    }
-
-    @Override
-    public void dequantize(MemorySegment src, long srcOffset, float[] dst, int dstOffset, int count) {
-        int blocks = Blocks.of(GgmlType.Q4_1, count);
-        for (int b = 0; b < blocks; b++) {
-            dequantizeBlock(src, srcOffset + (long) b * BYTES, dst, dstOffset + b * QK);
-        }
-    }
-
-    static void quantizeBlock(float[] x, int o, MemorySegment y, long p) {
-        float min = Float.MAX_VALUE;
-        float max = -Float.MAX_VALUE;
-        for (int j = 0; j < QK; j++) {
-            float v = x[o + j];
-            if (v < min) {
-                min = v;
-            }
-            if (v > max) {
-                max = v;
-            }
-        }
-        float d = (max - min) / 15;
+    void quantizeBlock(float[] x, int o, MemorySegment y, long p) {
+        float min = Scan.min(x, o, QK);
+        float d = (Scan.max(x, o, QK) - min) / 15;
         float id = d != 0 ? 1 / d : 0;
         y.set(Layouts.I16, p, Fp.f32ToF16(d));
         y.set(Layouts.I16, p + 2, Fp.f32ToF16(min));
@@ -63,7 +33,8 @@ final class ScalarQ4_1 implements BlockCodec {
         }
     }
 
-    static void dequantizeBlock(MemorySegment x, long p, float[] y, int o) {
+    @Override
+    void dequantizeBlock(MemorySegment x, long p, float[] y, int o) {
         float d = Fp.f16ToF32(x.get(Layouts.I16, p));
         float m = Fp.f16ToF32(x.get(Layouts.I16, p + 2));
         for (int j = 0; j < QK / 2; j++) {

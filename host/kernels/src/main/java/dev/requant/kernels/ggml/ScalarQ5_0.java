@@ -11,47 +11,18 @@ import java.lang.foreign.ValueLayout;
  * value j in bit j of the little-endian {@code qh}, the low 4 bits as nibbles (value j low, value
  * j+16 high).
  */
-final class ScalarQ5_0 implements BlockCodec {
+final class ScalarQ5_0 extends AbstractBlockCodec {
     static final ScalarQ5_0 INSTANCE = new ScalarQ5_0();
 
     private static final int QK = 32;
-    private static final int BYTES = 22;
 
     private ScalarQ5_0() {
+        super(GgmlType.Q5_0);
     }
 
     @Override
-    public GgmlType type() {
-        return GgmlType.Q5_0;
-    }
-
-    @Override
-    public void quantize(float[] src, int srcOffset, int count, MemorySegment dst, long dstOffset) {
-        int blocks = Blocks.of(GgmlType.Q5_0, count);
-        for (int b = 0; b < blocks; b++) {
-            quantizeBlock(src, srcOffset + b * QK, dst, dstOffset + (long) b * BYTES);
-        }
-    }
-
-    @Override
-    public void dequantize(MemorySegment src, long srcOffset, float[] dst, int dstOffset, int count) {
-        int blocks = Blocks.of(GgmlType.Q5_0, count);
-        for (int b = 0; b < blocks; b++) {
-            dequantizeBlock(src, srcOffset + (long) b * BYTES, dst, dstOffset + b * QK);
-        }
-    }
-
-    static void quantizeBlock(float[] x, int o, MemorySegment y, long p) {
-        float amax = 0;
-        float max = 0;
-        for (int j = 0; j < QK; j++) {
-            float v = x[o + j];
-            if (amax < Math.abs(v)) {
-                amax = Math.abs(v);
-                max = v;
-            }
-        }
-        float d = max / -16;
+    void quantizeBlock(float[] x, int o, MemorySegment y, long p) {
+        float d = Scan.signedMax(x, o, QK) / -16;
         float id = d != 0 ? 1 / d : 0;
         y.set(Layouts.I16, p, Fp.f32ToF16(d));
         int qh = 0;
@@ -65,7 +36,8 @@ final class ScalarQ5_0 implements BlockCodec {
         y.set(Layouts.I32, p + 2, qh);
     }
 
-    static void dequantizeBlock(MemorySegment x, long p, float[] y, int o) {
+    @Override
+    void dequantizeBlock(MemorySegment x, long p, float[] y, int o) {
         float d = Fp.f16ToF32(x.get(Layouts.I16, p));
         int qh = x.get(Layouts.I32, p + 2);
         for (int j = 0; j < QK / 2; j++) {

@@ -10,49 +10,19 @@ import java.lang.foreign.ValueLayout;
  * {@code d = (max - min) / 31} and f16 minimum {@code m}, 5-bit {@code q = (x - min)/d} (not
  * clamped, unlike Q4_1) laid out as in Q5_0; a value is {@code q*d + m}.
  */
-final class ScalarQ5_1 implements BlockCodec {
+final class ScalarQ5_1 extends AbstractBlockCodec {
     static final ScalarQ5_1 INSTANCE = new ScalarQ5_1();
 
     private static final int QK = 32;
-    private static final int BYTES = 24;
 
     private ScalarQ5_1() {
+        super(GgmlType.Q5_1);
     }
 
     @Override
-    public GgmlType type() {
-        return GgmlType.Q5_1;
-    }
-
-    @Override
-    public void quantize(float[] src, int srcOffset, int count, MemorySegment dst, long dstOffset) {
-        int blocks = Blocks.of(GgmlType.Q5_1, count);
-        for (int b = 0; b < blocks; b++) {
-            quantizeBlock(src, srcOffset + b * QK, dst, dstOffset + (long) b * BYTES);
-        }
-    }
-
-    @Override
-    public void dequantize(MemorySegment src, long srcOffset, float[] dst, int dstOffset, int count) {
-        int blocks = Blocks.of(GgmlType.Q5_1, count);
-        for (int b = 0; b < blocks; b++) {
-            dequantizeBlock(src, srcOffset + (long) b * BYTES, dst, dstOffset + b * QK);
-        }
-    }
-
-    static void quantizeBlock(float[] x, int o, MemorySegment y, long p) {
-        float min = Float.MAX_VALUE;
-        float max = -Float.MAX_VALUE;
-        for (int j = 0; j < QK; j++) {
-            float v = x[o + j];
-            if (v < min) {
-                min = v;
-            }
-            if (v > max) {
-                max = v;
-            }
-        }
-        float d = (max - min) / 31;
+    void quantizeBlock(float[] x, int o, MemorySegment y, long p) {
+        float min = Scan.min(x, o, QK);
+        float d = (Scan.max(x, o, QK) - min) / 31;
         float id = d != 0 ? 1 / d : 0;
         y.set(Layouts.I16, p, Fp.f32ToF16(d));
         y.set(Layouts.I16, p + 2, Fp.f32ToF16(min));
@@ -67,7 +37,8 @@ final class ScalarQ5_1 implements BlockCodec {
         y.set(Layouts.I32, p + 4, qh);
     }
 
-    static void dequantizeBlock(MemorySegment x, long p, float[] y, int o) {
+    @Override
+    void dequantizeBlock(MemorySegment x, long p, float[] y, int o) {
         float d = Fp.f16ToF32(x.get(Layouts.I16, p));
         float m = Fp.f16ToF32(x.get(Layouts.I16, p + 2));
         int qh = x.get(Layouts.I32, p + 4);

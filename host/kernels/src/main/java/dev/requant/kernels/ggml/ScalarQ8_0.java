@@ -9,43 +9,18 @@ import java.lang.foreign.ValueLayout;
  * Q8_0 as {@code quantize_row_q8_0_ref} and {@code dequantize_row_q8_0}: 32 values, an f16 scale
  * {@code d = max|x| / 127} and 32 signed bytes {@code roundf(x / d)}.
  */
-final class ScalarQ8_0 implements BlockCodec {
+final class ScalarQ8_0 extends AbstractBlockCodec {
     static final ScalarQ8_0 INSTANCE = new ScalarQ8_0();
 
     private static final int QK = 32;
-    private static final int BYTES = 34;
 
     private ScalarQ8_0() {
+        super(GgmlType.Q8_0);
     }
 
     @Override
-    public GgmlType type() {
-        return GgmlType.Q8_0;
-    }
-
-    @Override
-    public void quantize(float[] src, int srcOffset, int count, MemorySegment dst, long dstOffset) {
-        int blocks = Blocks.of(GgmlType.Q8_0, count);
-        for (int b = 0; b < blocks; b++) {
-            quantizeBlock(src, srcOffset + b * QK, dst, dstOffset + (long) b * BYTES);
-        }
-    }
-
-    @Override
-    public void dequantize(MemorySegment src, long srcOffset, float[] dst, int dstOffset, int count) {
-        int blocks = Blocks.of(GgmlType.Q8_0, count);
-        for (int b = 0; b < blocks; b++) {
-            dequantizeBlock(src, srcOffset + (long) b * BYTES, dst, dstOffset + b * QK);
-        }
-    }
-
-    static void quantizeBlock(float[] x, int o, MemorySegment y, long p) {
-        float amax = 0;
-        for (int j = 0; j < QK; j++) {
-            float a = Math.abs(x[o + j]);
-            amax = amax > a ? amax : a; // C's MAX macro: a NaN is kept only when it is last
-        }
-        float d = amax / 127;
+    void quantizeBlock(float[] x, int o, MemorySegment y, long p) {
+        float d = Scan.maxMagnitude(x, o, QK) / 127;
         float id = d != 0 ? 1 / d : 0;
         y.set(Layouts.I16, p, Fp.f32ToF16(d));
         for (int j = 0; j < QK; j++) {
@@ -53,7 +28,8 @@ final class ScalarQ8_0 implements BlockCodec {
         }
     }
 
-    static void dequantizeBlock(MemorySegment x, long p, float[] y, int o) {
+    @Override
+    void dequantizeBlock(MemorySegment x, long p, float[] y, int o) {
         float d = Fp.f16ToF32(x.get(Layouts.I16, p));
         for (int j = 0; j < QK; j++) {
             y[o + j] = x.get(ValueLayout.JAVA_BYTE, p + 2 + j) * d;

@@ -11,7 +11,6 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
@@ -20,75 +19,37 @@ import jdk.incubator.vector.VectorOperators;
  * from lane masks into {@code qh}. Blocks holding a NaN, or so flat that {@code 1/d} is
  * infinite, go to the scalar reference.
  */
-final class VectorQ5_1 implements BlockCodec {
+final class VectorQ5_1 extends AbstractBlockCodec {
     static final VectorQ5_1 INSTANCE = new VectorQ5_1();
 
     private static final int QK = 32;
-    private static final int BYTES = 24;
 
     private VectorQ5_1() {
+        super(GgmlType.Q5_1);
     }
 
     @Override
-    public GgmlType type() {
-        return GgmlType.Q5_1;
-    }
-
-    @Override
-    public void quantize(float[] src, int srcOffset, int count, MemorySegment dst, long dstOffset) {
-        int blocks = Blocks.of(GgmlType.Q5_1, count);
-        for (int b = 0; b < blocks; b++) {
-            quantizeBlock(src, srcOffset + b * QK, dst, dstOffset + (long) b * BYTES);
-        }
-    }
-
-    @Override
-    public void dequantize(MemorySegment src, long srcOffset, float[] dst, int dstOffset, int count) {
-        int blocks = Blocks.of(GgmlType.Q5_1, count);
-        for (int b = 0; b < blocks; b++) {
-            dequantizeBlock(src, srcOffset + (long) b * BYTES, dst, dstOffset + b * QK);
-        }
-    }
-
-    private static void quantizeBlock(float[] x, int o, MemorySegment y, long p) {
-        long minMax = BlockVectors.minMax(x, o);
-        float min = BlockVectors.minOf(minMax);
-        float max = BlockVectors.maxOf(minMax);
-        if (Float.isNaN(min) || Float.isNaN(max)) {
-            ScalarQ5_1.quantizeBlock(x, o, y, p);
-            return;
-        }
-        min = BlockVectors.scanMin(x, o, min);
-        max = BlockVectors.scanMax(x, o, max);
-        float d = (max - min) / 31;
+    void quantizeBlock(float[] x, int o, MemorySegment y, long p) {
+        long range = BlockVectors.range(x, o);
+        float min = BlockVectors.minOf(range);
+        float d = (BlockVectors.maxOf(range) - min) / 31;
         float id = d != 0 ? 1 / d : 0;
-        if (Float.isInfinite(id)) {
-            ScalarQ5_1.quantizeBlock(x, o, y, p);
+        if (!Float.isFinite(id)) {
+            ScalarQ5_1.INSTANCE.quantizeBlock(x, o, y, p);
             return;
         }
         y.set(Layouts.I16, p, Fp.f32ToF16(d));
         y.set(Layouts.I16, p + 2, Fp.f32ToF16(min));
-        ByteVector qs = ByteVector.zero(B16);
-        long qh = 0;
-        for (int k = 0; k < PER_16; k++) {
-            IntVector lo = (IntVector) FloatVector.fromArray(F, x, o + k * L).sub(min).mul(id).add(0.5f)
-                    .convert(VectorOperators.F2I, 0);
-            IntVector hi = (IntVector) FloatVector.fromArray(F, x, o + 16 + k * L).sub(min).mul(id).add(0.5f)
-                    .convert(VectorOperators.F2I, 0);
-            IntVector pair = lo.and(0x0F).or(hi.and(0x0F).lanewise(VectorOperators.LSHL, 4));
-            qs = qs.or((ByteVector) pair.convertShape(VectorOperators.I2B, B16, -k));
-            qh |= lo.and(0x10).compare(VectorOperators.NE, 0).toLong() << (k * L)
-                    | hi.and(0x10).compare(VectorOperators.NE, 0).toLong() << (16 + k * L);
-        }
-        y.set(Layouts.I32, p + 4, (int) qh);
-        qs.intoMemorySegment(y, p + 8, ByteOrder.LITTLE_ENDIAN);
+        // (x - min)/d + 0.5 stays below 32 for a finite 1/d, so the clamp to 31 changes nothing
+        BlockVectors.fiveBits(x, o, min, id, 0.5f, y, p + 4, p + 8);
     }
 
-    private static void dequantizeBlock(MemorySegment x, long p, float[] y, int o) {
+    @Override
+    void dequantizeBlock(MemorySegment x, long p, float[] y, int o) {
         float d = Fp.f16ToF32(x.get(Layouts.I16, p));
         float m = Fp.f16ToF32(x.get(Layouts.I16, p + 2));
         if (Float.isNaN(m)) {
-            ScalarQ5_1.dequantizeBlock(x, p, y, o); // which of two NaNs a sum keeps is the scalar's to say
+            ScalarQ5_1.INSTANCE.dequantizeBlock(x, p, y, o); // which of two NaNs a sum keeps is the scalar's to say
             return;
         }
         long qh = x.get(Layouts.I32, p + 4);

@@ -19,42 +19,22 @@ import jdk.incubator.vector.VectorOperators;
  * roundings are lane-wise. Blocks holding a NaN, or so small that {@code 1/d} is infinite, go
  * to the scalar reference.
  */
-final class VectorQ8_0 implements BlockCodec {
+final class VectorQ8_0 extends AbstractBlockCodec {
     static final VectorQ8_0 INSTANCE = new VectorQ8_0();
 
     private static final int QK = 32;
-    private static final int BYTES = 34;
 
     private VectorQ8_0() {
+        super(GgmlType.Q8_0);
     }
 
     @Override
-    public GgmlType type() {
-        return GgmlType.Q8_0;
-    }
-
-    @Override
-    public void quantize(float[] src, int srcOffset, int count, MemorySegment dst, long dstOffset) {
-        int blocks = Blocks.of(GgmlType.Q8_0, count);
-        for (int b = 0; b < blocks; b++) {
-            quantizeBlock(src, srcOffset + b * QK, dst, dstOffset + (long) b * BYTES);
-        }
-    }
-
-    @Override
-    public void dequantize(MemorySegment src, long srcOffset, float[] dst, int dstOffset, int count) {
-        int blocks = Blocks.of(GgmlType.Q8_0, count);
-        for (int b = 0; b < blocks; b++) {
-            dequantizeBlock(src, srcOffset + (long) b * BYTES, dst, dstOffset + b * QK);
-        }
-    }
-
-    private static void quantizeBlock(float[] x, int o, MemorySegment y, long p) {
+    void quantizeBlock(float[] x, int o, MemorySegment y, long p) {
         float amax = BlockVectors.absMax(x, o);
         float d = amax / 127;
         float id = d != 0 ? 1 / d : 0;
         if (!Float.isFinite(id)) {
-            ScalarQ8_0.quantizeBlock(x, o, y, p);
+            ScalarQ8_0.INSTANCE.quantizeBlock(x, o, y, p);
             return;
         }
         y.set(Layouts.I16, p, Fp.f32ToF16(d));
@@ -72,7 +52,8 @@ final class VectorQ8_0 implements BlockCodec {
         }
     }
 
-    private static void dequantizeBlock(MemorySegment x, long p, float[] y, int o) {
+    @Override
+    void dequantizeBlock(MemorySegment x, long p, float[] y, int o) {
         float d = Fp.f16ToF32(x.get(Layouts.I16, p));
         for (int half = 0; half < 2; half++) {
             ByteVector qs = ByteVector.fromMemorySegment(B16, x, p + 2 + 16 * half, ByteOrder.LITTLE_ENDIAN);

@@ -34,4 +34,37 @@ class CFloatTest {
         assertThat(CFloat.roundf(Float.NEGATIVE_INFINITY)).isEqualTo(Float.NEGATIVE_INFINITY);
         assertThat(CFloat.roundf(Float.NaN)).isNaN();
     }
+
+    @Test
+    void nearestIntRoundsHalvesToEvenAndKeepsGgmlsBitsBeyond2To22() {
+        assertThat(CFloat.nearestInt(2.5f)).isEqualTo(2);
+        assertThat(CFloat.nearestInt(3.5f)).isEqualTo(4);
+        assertThat(CFloat.nearestInt(-2.5f)).isEqualTo(-2);
+        assertThat(CFloat.nearestInt(-0.5f)).isZero();
+        assertThat(CFloat.nearestInt(-0f)).isZero();
+        assertThat(CFloat.nearestInt(4194303f)).isEqualTo(4194303);
+        assertThat(CFloat.nearestInt(-4194303f)).isEqualTo(-4194303);
+        // past ggml's assert (compiled out): 1.5*2^23 + 2^22 has mantissa 0, so the result wraps
+        assertThat(CFloat.nearestInt(4194304f)).isEqualTo(-4194304);
+        assertThat(CFloat.nearestInt(1e9f)).isEqualTo((Float.floatToRawIntBits(1e9f + 12582912f) & 0x7FFFFF) - 0x400000)
+                .isNotEqualTo(1_000_000_000);
+        // NaN: the low mantissa bits of the NaN, less 2^22
+        assertThat(CFloat.nearestInt(Float.intBitsToFloat(0x7FC00007))).isEqualTo(7);
+        assertThat(CFloat.nearestInt(Float.NEGATIVE_INFINITY)).isEqualTo(-0x400000);
+    }
+
+    @Test
+    void lroundfTakesHalvesAwayFromZeroAndGivesLongMinOutOfRange() {
+        assertThat(CFloat.lroundf(0.5f)).isEqualTo(1L);
+        assertThat(CFloat.lroundf(-0.5f)).isEqualTo(-1L);
+        assertThat(CFloat.lroundf(0.49999997f)).isZero();
+        assertThat(CFloat.lroundf(-1.5f)).isEqualTo(-2L);
+        assertThat(CFloat.lroundf(0x1p40f)).isEqualTo(1L << 40);
+        assertThat(CFloat.lroundf(-0x1p63f)).isEqualTo(Long.MIN_VALUE);
+        assertThat(CFloat.lroundf(0x1p63f)).isEqualTo(Long.MIN_VALUE);
+        assertThat(CFloat.lroundf(Float.POSITIVE_INFINITY)).isEqualTo(Long.MIN_VALUE);
+        assertThat(CFloat.lroundf(Float.NaN)).isEqualTo(Long.MIN_VALUE);
+        // ggml stores lroundf(x) + 1 in an int: the low 32 bits of LONG_MIN + 1
+        assertThat((int) (CFloat.lroundf(Float.NaN) + 1)).isEqualTo(1);
+    }
 }

@@ -9,7 +9,11 @@ import java.util.SplittableRandom;
  * Blocks of 32 values that probe the corners of ggml's quantizers: every magnitude from the
  * smallest subnormal (where {@code 1/d} overflows) to near {@code FLT_MAX}, values around f16
  * overflow of the scale, signed zeros, rounding ties, equal-magnitude extremes of both signs,
- * constant blocks, infinities and NaNs in every lane, and raw random bit patterns.
+ * constant blocks, infinities and NaNs in every lane, and raw random bit patterns. Runs of them
+ * make super-blocks of 256 whose groups differ wildly; the super-blocks added at the end probe
+ * what happens between groups: one group so much smaller than the others that its scale code
+ * rounds to zero (it keeps its search's levels), a different magnitude per group, one sign only,
+ * constant groups, one value per group.
  */
 final class EdgeBlocks {
     private static final float[] SCALES = {1e-45f, 3e-45f, 1e-44f, 1e-42f, 1e-40f, 3e-39f, 5e-39f, 1.2e-38f, 2e-38f,
@@ -22,8 +26,60 @@ final class EdgeBlocks {
     private EdgeBlocks() {
     }
 
-    /** The blocks one after another. */
-    static float[] all(long seed) {
+    /** The blocks one after another, then the super-blocks, padded with noise to whole blocks of {@code blockSize}. */
+    static float[] all(long seed, int blockSize) {
+        SplittableRandom rnd = new SplittableRandom(seed ^ 0x5EED);
+        float[] blocks = all(seed);
+        List<float[]> supers = superBlocks(rnd);
+        int start = (blocks.length + 255) / 256 * 256;
+        int end = start + supers.size() * 256;
+        float[] all = new float[(end + blockSize - 1) / blockSize * blockSize];
+        System.arraycopy(blocks, 0, all, 0, blocks.length);
+        for (int i = blocks.length; i < start; i++) {
+            all[i] = (float) rnd.nextGaussian();
+        }
+        for (int k = 0; k < supers.size(); k++) {
+            System.arraycopy(supers.get(k), 0, all, start + 256 * k, 256);
+        }
+        for (int i = end; i < all.length; i++) {
+            all[i] = (float) rnd.nextGaussian();
+        }
+        return all;
+    }
+
+    private static List<float[]> superBlocks(SplittableRandom rnd) {
+        List<float[]> supers = new ArrayList<>();
+        for (int group : new int[] {16, 32}) {
+            for (int small = 0; small < 256 / group; small += 3) {
+                for (double ratio : new double[] {1e-2, 1e-3, 1e-5, 0}) {
+                    float[] s = new float[256];
+                    for (int i = 0; i < 256; i++) {
+                        s[i] = (float) (rnd.nextGaussian() * (i / group == small ? ratio : 1));
+                    }
+                    supers.add(s);
+                }
+            }
+        }
+        for (int i = 0; i < 8; i++) {
+            float[] scaled = new float[256];
+            float[] positive = new float[256];
+            float[] negative = new float[256];
+            float[] constants = new float[256];
+            float[] sparse = new float[256];
+            for (int j = 0; j < 256; j++) {
+                scaled[j] = (float) (rnd.nextGaussian() * Math.pow(10, (j / 32 + i) % 8 - 4));
+                positive[j] = (float) Math.abs(rnd.nextGaussian()) + (i % 2 == 0 ? 0 : 3);
+                negative[j] = -positive[j];
+                constants[j] = (j / 16) % (i + 1) - 2.5f;
+                sparse[j] = j % 16 == (i + j / 16) % 16 ? (float) rnd.nextGaussian() : 0f;
+            }
+            supers.addAll(List.of(scaled, positive, negative, constants, sparse));
+        }
+        return supers;
+    }
+
+    /** The blocks of 32 one after another. */
+    private static float[] all(long seed) {
         SplittableRandom rnd = new SplittableRandom(seed);
         List<float[]> blocks = new ArrayList<>();
         for (float scale : SCALES) {

@@ -18,7 +18,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** Both implementations of every codec against the bytes ggml wrote for the shared inputs. */
 class GgmlReferenceVectorsTest {
     static final List<GgmlType> TYPES = List.of(GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0,
-            GgmlType.Q5_1);
+            GgmlType.Q5_1, GgmlType.Q2_K, GgmlType.Q3_K, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K, GgmlType.IQ4_NL,
+            GgmlType.IQ4_XS, GgmlType.TQ1_0, GgmlType.TQ2_0, GgmlType.MXFP4);
     private static final int ROW = 256;
 
     enum Impl {

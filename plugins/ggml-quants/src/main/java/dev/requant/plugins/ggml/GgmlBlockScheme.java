@@ -11,6 +11,7 @@ import dev.requant.spi.Shape;
 import dev.requant.spi.StoredTensor;
 import dev.requant.spi.TensorInfo;
 import dev.requant.spi.TensorPart;
+import dev.requant.spi.TensorType;
 import java.lang.foreign.MemorySegment;
 import java.math.BigDecimal;
 import java.util.List;
@@ -20,15 +21,29 @@ import java.util.Optional;
 
 /**
  * A ggml block type as a quantization scheme: rows of blocks, one {@code u8} part of shape
- * {@code [rows, rowBytes]}, byte-exact with ggml through the host's kernels. Each type is a
- * subclass only because PF4J creates extensions by their no-argument constructors.
+ * {@code [rows, rowBytes]}, byte-exact with ggml through the host's kernels. A type whose block
+ * does not divide a row falls back as llama.cpp's quantizer does (q4_k to q5_0, ...), where
+ * llama.cpp has a fallback for it. Each type is a subclass only because PF4J creates extensions
+ * by their no-argument constructors.
  */
 public abstract class GgmlBlockScheme implements QuantScheme {
     private final GgmlType type;
+    private final Optional<TensorType> fallback;
     private final BlockCodec codec;
 
+    /** A type without a fallback of its own: the host's default chain applies. */
     protected GgmlBlockScheme(GgmlType type) {
+        this(type, Optional.empty());
+    }
+
+    /** A type that falls back to {@code fallback} when its block does not divide a row. */
+    protected GgmlBlockScheme(GgmlType type, GgmlType fallback) {
+        this(type, Optional.of(fallback));
+    }
+
+    private GgmlBlockScheme(GgmlType type, Optional<GgmlType> fallback) {
         this.type = type;
+        this.fallback = fallback.map(f -> Encoding.of(f.typeName()));
         this.codec = Kernels.ggml(type).orElseThrow(
                 () -> new IllegalStateException("the host's kernels have no " + type.typeName() + " codec"));
     }
@@ -55,6 +70,11 @@ public abstract class GgmlBlockScheme implements QuantScheme {
             throw new IllegalArgumentException(id() + " takes no parameters, got '" + first + "'");
         }
         return Encoding.of(id());
+    }
+
+    @Override
+    public Optional<TensorType> fallback(Encoding encoding) {
+        return fallback;
     }
 
     @Override

@@ -11,10 +11,10 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** PF4J finds the five schemes: they are in the extension index and have public no-arg constructors. */
+/** PF4J finds the fifteen schemes: they are in the extension index and have public no-arg constructors. */
 class ExtensionIndexTest {
     @Test
-    void indexListsTheFiveSchemes() throws Exception {
+    void indexListsTheFifteenSchemes() throws Exception {
         List<String> listed = new ArrayList<>();
         // this plugin's own index: other jars on the test class path (pf4j itself) have one too
         URL classes = Q8_0Scheme.class.getProtectionDomain().getCodeSource().getLocation();
@@ -25,8 +25,8 @@ class ExtensionIndexTest {
                 }
             }
         }
-        assertThat(listed).containsExactlyInAnyOrder(Q8_0Scheme.class.getName(), Q4_0Scheme.class.getName(),
-                Q4_1Scheme.class.getName(), Q5_0Scheme.class.getName(), Q5_1Scheme.class.getName());
+        assertThat(listed).containsExactlyInAnyOrderElementsOf(GgmlBlockSchemeTest.schemes().stream()
+                .map(s -> s.getClass().getName()).toList());
 
         List<String> ids = new ArrayList<>();
         for (String name : listed) {
@@ -34,6 +34,7 @@ class ExtensionIndexTest {
             assertThat(Modifier.isAbstract(type.getModifiers())).as(name + " is concrete").isFalse();
             ids.add(((QuantScheme) type.getConstructor().newInstance()).id());
         }
-        assertThat(ids).containsExactlyInAnyOrder("q8_0", "q4_0", "q4_1", "q5_0", "q5_1");
+        assertThat(ids).containsExactlyInAnyOrder("q8_0", "q4_0", "q4_1", "q5_0", "q5_1", "q2_k", "q3_k", "q4_k",
+                "q5_k", "q6_k", "iq4_nl", "iq4_xs", "tq1_0", "tq2_0", "mxfp4");
     }
 }
