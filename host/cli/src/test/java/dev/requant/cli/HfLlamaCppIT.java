@@ -32,11 +32,8 @@ class HfLlamaCppIT {
     private static final Path MINICPM = Cli.SHARED.resolve("data/hf/minicpm3-4b");
     private static final Path EXAMPLES = Path.of(System.getProperty("requant.config")).resolveSibling("examples");
     private static final List<String> QUANTIZED = List.of("stories260K_bnb_nf4_dq", "stories260K_gptq_v1_4bit_g32_sym_act");
-    /**
-     * The preset the bnb and GPTQ recipes are run with here: q8_0, because the K-quants of their
-     * default q4_k_m are not in this build yet. With them, run the recipes with their default.
-     */
-    private static final String RECIPE_PRESET = "q8_0";
+    /** The preset the bnb and GPTQ recipes are run with here: their default, llama.cpp's Q4_K_M mixture. */
+    private static final String RECIPE_PRESET = "q4_k_m";
     private static final String PROMPT = "Once upon a time";
     private static final int COUNT = 64;
     /** ", there was a little girl named Lily": the 8-bit and 4-bit files must start as F32 does. */
