@@ -3,9 +3,6 @@ package dev.requant.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.requant.core.Session;
-import dev.requant.core.config.HostConfig;
-import dev.requant.core.plugin.PluginHost;
-import dev.requant.core.recipe.RecipeLoader;
 import dev.requant.kernels.Kernels;
 import dev.requant.kernels.ggml.GgmlCodecs;
 import dev.requant.kernels.ggml.GgmlType;
@@ -25,8 +22,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -40,22 +35,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 class BnbConversionTest {
     private static final Path RECIPES = Path.of(System.getProperty("requant.config")).resolveSibling("examples/recipes");
     private static final Path NF4 = Cli.SHARED.resolve("fixtures/bnb_nf4_dq_bs64");
-    private static PluginHost plugins;
-    private static Session session;
+    private static final Session session = ShippedHost.SESSION;
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void loadPlugins() {
-        plugins = PluginHost.load(List.of(Cli.PLUGINS));
-        session = new Session(plugins.registry(), HostConfig.load(Cli.CONFIG, new RecipeLoader()));
-    }
-
-    @AfterAll
-    static void unload() {
-        plugins.close();
-    }
 
     /** The expected f32 values of every logical tensor of a fixture. */
     private static Map<String, float[]> expected(Path fixture) throws IOException {

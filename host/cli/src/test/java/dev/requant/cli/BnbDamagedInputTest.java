@@ -3,9 +3,6 @@ package dev.requant.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.requant.core.Session;
-import dev.requant.core.config.HostConfig;
-import dev.requant.core.plugin.PluginHost;
-import dev.requant.core.recipe.RecipeLoader;
 import dev.requant.spi.ModelSource;
 import dev.requant.spi.SourceTensor;
 import dev.requant.spi.StoredTensor;
@@ -23,8 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,24 +32,12 @@ class BnbDamagedInputTest {
     private static final Path NF4 = Cli.SHARED.resolve("fixtures/bnb_nf4_dq_bs64");
     private static final String Q = "model.layers.0.self_attn.q_proj.weight";
     private static final String STATE = Q + ".quant_state.bitsandbytes__nf4";
-    private static PluginHost plugins;
-    private static Session session;
+    private static final Session session = ShippedHost.SESSION;
 
     @TempDir
     Path dir;
 
     private record Tensor(String dtype, long[] shape, byte[] data) {
-    }
-
-    @BeforeAll
-    static void loadPlugins() {
-        plugins = PluginHost.load(List.of(Cli.PLUGINS));
-        session = new Session(plugins.registry(), HostConfig.load(Cli.CONFIG, new RecipeLoader()));
-    }
-
-    @AfterAll
-    static void unload() {
-        plugins.close();
     }
 
     /** A copy of the NF4 fixture (config.json and the changed tensors), written as a new safetensors file. */

@@ -3,9 +3,7 @@ package dev.requant.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.requant.core.Session;
-import dev.requant.core.config.HostConfig;
 import dev.requant.core.plugin.PluginHost;
-import dev.requant.core.recipe.RecipeLoader;
 import dev.requant.spi.ElementType;
 import dev.requant.spi.Encoding;
 import dev.requant.spi.ModelSource;
@@ -25,8 +23,6 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -43,22 +39,11 @@ import tools.jackson.databind.ObjectMapper;
  */
 class BnbMlxWriteTest {
     private static final Path STORIES = Cli.SHARED.resolve("fixtures/hf/stories260K-hf");
-    private static PluginHost plugins;
-    private static Session session;
+    private static final PluginHost plugins = ShippedHost.PLUGINS;
+    private static final Session session = ShippedHost.SESSION;
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void loadPlugins() {
-        plugins = PluginHost.load(List.of(Cli.PLUGINS));
-        session = new Session(plugins.registry(), HostConfig.load(Cli.CONFIG, new RecipeLoader()));
-    }
-
-    @AfterAll
-    static void unload() {
-        plugins.close();
-    }
 
     @ParameterizedTest
     @ValueSource(strings = {"bnb_nf4{block:64,double_quant:true,dtype:f32}", "bnb_fp4{block:128}", "bnb_int8",

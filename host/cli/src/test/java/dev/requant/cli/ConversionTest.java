@@ -3,9 +3,7 @@ package dev.requant.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.requant.core.Session;
-import dev.requant.core.config.HostConfig;
 import dev.requant.core.plugin.PluginHost;
-import dev.requant.core.recipe.RecipeLoader;
 import dev.requant.kernels.Kernels;
 import dev.requant.kernels.ggml.GgmlType;
 import dev.requant.spi.ElementType;
@@ -21,30 +19,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Whole conversions through the CLI with the shipped plugins, checked by reading the outputs back. */
 class ConversionTest {
     private static final Path STORIES = Cli.SHARED.resolve("data/gguf/stories260K.gguf");
-    private static PluginHost plugins;
-    private static Session session;
+    private static final PluginHost plugins = ShippedHost.PLUGINS;
+    private static final Session session = ShippedHost.SESSION;
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void loadPlugins() {
-        plugins = PluginHost.load(List.of(Cli.PLUGINS));
-        session = new Session(plugins.registry(), HostConfig.load(Cli.CONFIG, new RecipeLoader()));
-    }
-
-    @AfterAll
-    static void unload() {
-        plugins.close();
-    }
 
     private static List<Path> filesIn(Path d) throws IOException {
         try (Stream<Path> s = Files.walk(d)) {

@@ -3,9 +3,7 @@ package dev.requant.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.requant.core.Session;
-import dev.requant.core.config.HostConfig;
 import dev.requant.core.plugin.PluginHost;
-import dev.requant.core.recipe.RecipeLoader;
 import dev.requant.spi.MetaValue;
 import dev.requant.spi.ModelSource;
 import dev.requant.spi.SourceTensor;
@@ -20,8 +18,6 @@ import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,22 +34,11 @@ class HfLlamaConversionTest {
     /** Special ids stories260K.gguf sets to 2^32-1, which llama.cpp reads as "none": left out. */
     private static final Set<String> NONE = Set.of("tokenizer.ggml.seperator_token_id", "tokenizer.ggml.padding_token_id");
 
-    private static PluginHost plugins;
-    private static Session session;
+    private static final PluginHost plugins = ShippedHost.PLUGINS;
+    private static final Session session = ShippedHost.SESSION;
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void loadPlugins() {
-        plugins = PluginHost.load(List.of(Cli.PLUGINS));
-        session = new Session(plugins.registry(), HostConfig.load(Cli.CONFIG, new RecipeLoader()));
-    }
-
-    @AfterAll
-    static void unload() {
-        plugins.close();
-    }
 
     static Path convert(Path in, Path out, String... args) {
         List<String> all = new java.util.ArrayList<>(List.of("convert", in.toString(), out.toString()));

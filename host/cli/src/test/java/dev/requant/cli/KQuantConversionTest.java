@@ -3,9 +3,7 @@ package dev.requant.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.requant.core.Session;
-import dev.requant.core.config.HostConfig;
 import dev.requant.core.plugin.PluginHost;
-import dev.requant.core.recipe.RecipeLoader;
 import dev.requant.kernels.Kernels;
 import dev.requant.kernels.ggml.GgmlType;
 import dev.requant.spi.ModelSource;
@@ -21,8 +19,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,22 +33,11 @@ class KQuantConversionTest {
     private static final Map<String, Double> MAX_REL_RMSE = Map.of("q2_k", 0.45, "q3_k", 0.2, "q4_k", 0.1,
             "q5_k", 0.05, "q6_k", 0.025, "q5_0", 0.05, "q8_0", 0.01, "f16", 0.001);
 
-    private static PluginHost plugins;
-    private static Session session;
+    private static final PluginHost plugins = ShippedHost.PLUGINS;
+    private static final Session session = ShippedHost.SESSION;
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void loadPlugins() {
-        plugins = PluginHost.load(List.of(Cli.PLUGINS));
-        session = new Session(plugins.registry(), HostConfig.load(Cli.CONFIG, new RecipeLoader()));
-    }
-
-    @AfterAll
-    static void unload() {
-        plugins.close();
-    }
 
     /**
      * llama.cpp's Q4_K_M for stories260K (5 layers, rows of 64 and ffn_down rows of 172): q4_k

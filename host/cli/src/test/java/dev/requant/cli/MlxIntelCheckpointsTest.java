@@ -3,9 +3,6 @@ package dev.requant.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.requant.core.Session;
-import dev.requant.core.config.HostConfig;
-import dev.requant.core.plugin.PluginHost;
-import dev.requant.core.recipe.RecipeLoader;
 import dev.requant.kernels.Fp;
 import dev.requant.kernels.Layouts;
 import dev.requant.spi.ElementType;
@@ -21,8 +18,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -41,22 +36,10 @@ class MlxIntelCheckpointsTest {
     private static final Path STORIES_HF = FIXTURES.resolve("hf/stories260K-hf");
     private static final List<String> TOKENIZER = List.of("tokenizer.model", "tokenizer_config.json",
             "special_tokens_map.json");
-    private static PluginHost plugins;
-    private static Session session;
+    private static final Session session = ShippedHost.SESSION;
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void loadPlugins() {
-        plugins = PluginHost.load(List.of(Cli.PLUGINS));
-        session = new Session(plugins.registry(), HostConfig.load(Cli.CONFIG, new RecipeLoader()));
-    }
-
-    @AfterAll
-    static void unload() {
-        plugins.close();
-    }
 
     static Stream<String> fixtures() throws IOException {
         try (Stream<Path> s = Files.list(FIXTURES)) {

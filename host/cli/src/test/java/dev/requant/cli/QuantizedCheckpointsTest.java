@@ -3,9 +3,7 @@ package dev.requant.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.requant.core.Session;
-import dev.requant.core.config.HostConfig;
 import dev.requant.core.plugin.PluginHost;
-import dev.requant.core.recipe.RecipeLoader;
 import dev.requant.kernels.Kernels;
 import dev.requant.kernels.ggml.GgmlType;
 import dev.requant.spi.ElementType;
@@ -22,8 +20,6 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -37,22 +33,11 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class QuantizedCheckpointsTest {
     private static final Path FIXTURES = Cli.SHARED.resolve("fixtures");
-    private static PluginHost plugins;
-    private static Session session;
+    private static final PluginHost plugins = ShippedHost.PLUGINS;
+    private static final Session session = ShippedHost.SESSION;
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void loadPlugins() {
-        plugins = PluginHost.load(List.of(Cli.PLUGINS));
-        session = new Session(plugins.registry(), HostConfig.load(Cli.CONFIG, new RecipeLoader()));
-    }
-
-    @AfterAll
-    static void unload() {
-        plugins.close();
-    }
 
     /**
      * Without a tokenizer the checkpoint keeps its names (no hf-to-gguf), so every value can be
