@@ -74,6 +74,7 @@ final class ByteLevelBpeReference {
                 Map.of("id", vocab.size() + 1, "content", EOS, "special", true)));
         root.put("normalizer", null);
         root.put("pre_tokenizer", Map.of("type", "Sequence", "pretokenizers", List.of(split, byteLevel)));
+        root.put("post_processor", null);
         root.put("decoder", Map.of("type", "ByteLevel"));
         root.put("model", model);
         return JsonMapper.builder().build().writeValueAsString(root);

@@ -25,7 +25,10 @@ import tools.jackson.databind.json.JsonMapper;
  * layout; the bnb NF4 and GPTQ versions of the same model must write its story; MiniCPM's
  * tokenizer.json, converted, must split text (Chinese included) into the ids the Hugging Face
  * tokenizer's own rules give ({@link HfBpeReference}), and so must a byte-level BPE in Llama 3's
- * form, which becomes llama.cpp's {@code llama-bpe} ({@link ByteLevelBpeReference}).
+ * form, which becomes llama.cpp's {@code llama-bpe} ({@link ByteLevelBpeReference}), and that GGUF
+ * after a trip through Hugging Face layout, whose rebuilt tokenizer.json must give the same
+ * tokenizer keys back. Hugging Face's JavaScript tokenizers (tokenizers.js) read the original and
+ * the rebuilt tokenizer.json files and must split the texts the same way.
  */
 class HfLlamaCppIT {
     private static final Path FIXTURES = Cli.SHARED.resolve("fixtures/hf");
@@ -62,7 +65,11 @@ class HfLlamaCppIT {
     private static final Map<String, JsonNode> results = new LinkedHashMap<>();
     private static JsonNode tokenized;
     private static JsonNode byteLevelTokenized;
+    private static JsonNode byteLevelRoundTripTokenized;
     private static Cli.Result byteLevelInspect;
+    private static Path byteLevelHf;
+    /** tokenizers.js on MiniCPM's tokenizer.json, the byte-level one, and the one gguf-to-hf rebuilt. */
+    private static JsonNode hfTokenized;
 
     /** What the bnb and GPTQ runs read: the quantized checkpoints themselves. */
     private static Path input(String fixture) {
@@ -87,11 +94,14 @@ class HfLlamaCppIT {
         models.put("minicpm", convert(miniCpm(), "minicpm.gguf"));
         models.put("byte-level bpe", convert(byteLevel(), "byte-level.gguf"));
         byteLevelInspect = Cli.run("inspect", models.get("byte-level bpe").toString());
+        byteLevelHf = HfLlamaConversionTest.convert(models.get("byte-level bpe"), dir.resolve("byte-level-hf"));
+        models.put("byte-level round trip", convert(byteLevelHf, "byte-level-round-trip.gguf"));
 
         List<Map<String, Object>> runs = new ArrayList<>();
         models.forEach((label, model) -> runs.add(Map.of("model", model.toString(), "logits", true)));
         runs.add(Map.of("model", models.get("minicpm").toString(), "texts", TEXTS));
         runs.add(Map.of("model", models.get("byte-level bpe").toString(), "texts", BYTE_LEVEL_TEXTS));
+        runs.add(Map.of("model", models.get("byte-level round trip").toString(), "texts", BYTE_LEVEL_TEXTS));
         String spec = JsonMapper.builder().build().writeValueAsString(Map.of("prompt", PROMPT, "count", COUNT, "runs", runs));
         long start = System.nanoTime();
         JsonNode out = NodeTools.run("generate.mjs", List.of(spec));
@@ -104,7 +114,12 @@ class HfLlamaCppIT {
         }
         tokenized = out.get("results").get(labels.size());
         byteLevelTokenized = out.get("results").get(labels.size() + 1);
+        byteLevelRoundTripTokenized = out.get("results").get(labels.size() + 2);
         results.forEach((label, r) -> System.out.println("  " + describe(label, r)));
+        hfTokenized = NodeTools.run("tokenize-hf.mjs", List.of(JsonMapper.builder().build().writeValueAsString(
+                Map.of("runs", List.of(Map.of("dir", MINICPM.toString(), "texts", TEXTS),
+                        Map.of("dir", dir.resolve("byte-level").toString(), "texts", BYTE_LEVEL_TEXTS),
+                        Map.of("dir", byteLevelHf.toString(), "texts", BYTE_LEVEL_TEXTS)))))).get("results");
     }
 
     private static Path convert(Path in, String out, String... args) {
@@ -175,7 +190,7 @@ class HfLlamaCppIT {
     /** What a run is compared with: stories260K.gguf, or the fixture's expected weights at F32. */
     private static String reference(String label) {
         return QUANTIZED.stream().filter(label::startsWith).findFirst().map(f -> f + " expected f32")
-                .orElse(label.startsWith("minicpm") || label.startsWith("byte-level") ? label : "stories f32");
+                .orElse(label.startsWith("minicpm") ? label : label.startsWith("byte-level") ? "byte-level bpe" : "stories f32");
     }
 
     private static JsonNode generated(String label) {
@@ -279,13 +294,65 @@ class HfLlamaCppIT {
     @Test
     void aByteLevelTokenizerBecomesLlamaCppsLlama3PreTokenizerAndSplitsTextAsItsRulesDo() {
         assertThat(byteLevelInspect.out()).contains("tokenizer.ggml.model = gpt2").contains("tokenizer.ggml.pre = llama-bpe");
-        assertThat(byteLevelTokenized.has("error")).as(byteLevelTokenized.path("error").asString()).isFalse();
+        assertSplitAsReference("byte-level bpe", byteLevelTokenized);
+        assertThat(tokens(generated("byte-level bpe"))).isNotEmpty();
+    }
+
+    @Test
+    void aByteLevelGgufThroughHuggingFaceLayoutKeepsItsTokenizer() throws IOException {
+        assertThat(byteLevelHf.resolve("tokenizer.json")).exists();
+        JsonNode read = NodeTools.run("gguf-read.mjs", List.of(dir.resolve("byte-level.gguf").toString(),
+                dir.resolve("byte-level-round-trip.gguf").toString()));
+        List<JsonNode> original = tokenizerKeys(read.get(0));
+        assertThat(original).extracting(kv -> kv.get("key").asString()).contains("tokenizer.ggml.model",
+                "tokenizer.ggml.pre", "tokenizer.ggml.tokens", "tokenizer.ggml.merges", "tokenizer.ggml.bos_token_id");
+        assertThat(tokenizerKeys(read.get(1))).isEqualTo(original);
+        assertSplitAsReference("byte-level round trip", byteLevelRoundTripTokenized);
+        assertThat(tokens(generated("byte-level round trip"))).isEqualTo(tokens(generated("byte-level bpe")));
+    }
+
+    private static List<JsonNode> tokenizerKeys(JsonNode ggufRead) {
+        return ggufRead.get("kvs").values().stream().filter(kv -> kv.get("key").asString().startsWith("tokenizer.")).toList();
+    }
+
+    private static void assertSplitAsReference(String label, JsonNode llamaCppRun) {
+        assertThat(llamaCppRun.has("error")).as(llamaCppRun.path("error").asString()).isFalse();
         for (int i = 0; i < BYTE_LEVEL_TEXTS.size(); i++) {
-            List<Integer> llamaCpp = byteLevelTokenized.get("tokenized").get(i).values().stream()
-                    .map(JsonNode::asInt).toList();
-            System.out.println("  byte-level bpe tokenizes \"" + BYTE_LEVEL_TEXTS.get(i).replace("\n", "\\n") + "\" as " + llamaCpp);
+            List<Integer> llamaCpp = ids(llamaCppRun.get("tokenized").get(i));
+            System.out.println("  " + label + " tokenizes \"" + BYTE_LEVEL_TEXTS.get(i).replace("\n", "\\n") + "\" as " + llamaCpp);
             assertThat(llamaCpp).as(BYTE_LEVEL_TEXTS.get(i)).isEqualTo(BYTE_LEVEL.encode(BYTE_LEVEL_TEXTS.get(i)));
         }
-        assertThat(tokens(generated("byte-level bpe"))).isNotEmpty();
+    }
+
+    @Test
+    void huggingFacesOwnTokenizersSplitTheOriginalAndRebuiltTokenizerJsonAsTheReferencesDo() throws IOException {
+        HfBpeReference miniCpm = new HfBpeReference(MINICPM.resolve("tokenizer.json"));
+        JsonNode minicpmRun = hfRun(0);
+        for (int i = 0; i < TEXTS.size(); i++) {
+            assertThat(ids(minicpmRun.get("plain").get(i))).as(TEXTS.get(i)).isEqualTo(miniCpm.encode(TEXTS.get(i)));
+        }
+        int bos = BYTE_LEVEL.size() - 2;
+        for (int run = 1; run <= 2; run++) {
+            JsonNode byteLevelRun = hfRun(run);
+            for (int i = 0; i < BYTE_LEVEL_TEXTS.size(); i++) {
+                List<Integer> expected = BYTE_LEVEL.encode(BYTE_LEVEL_TEXTS.get(i));
+                assertThat(ids(byteLevelRun.get("plain").get(i))).as(BYTE_LEVEL_TEXTS.get(i)).isEqualTo(expected);
+            }
+        }
+        // the GGUF adds bos (tokenizer_config.json said so), and the rebuilt tokenizer.json says it where
+        // tokenizers read it: its post-processor
+        List<Integer> first = BYTE_LEVEL.encode(BYTE_LEVEL_TEXTS.getFirst());
+        assertThat(ids(hfRun(2).get("special").get(0))).first().isEqualTo(bos);
+        assertThat(ids(hfRun(2).get("special").get(0))).endsWith(first.toArray(Integer[]::new)).hasSize(first.size() + 1);
+    }
+
+    private static JsonNode hfRun(int i) {
+        JsonNode r = hfTokenized.get(i);
+        assertThat(r.has("error")).as(r.path("error").asString()).isFalse();
+        return r;
+    }
+
+    private static List<Integer> ids(JsonNode array) {
+        return array.values().stream().map(JsonNode::asInt).toList();
     }
 }

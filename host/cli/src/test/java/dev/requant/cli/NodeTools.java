@@ -22,7 +22,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Runs the node scripts of {@code src/test/node} with the npm packages pinned by its lockfile:
- * node-llama-cpp (llama.cpp's prebuilt CPU library) and {@code @huggingface/gguf}.
+ * node-llama-cpp (llama.cpp's prebuilt CPU library), {@code @huggingface/gguf} and
+ * {@code @huggingface/tokenizers}.
  *
  * <p>The packages take about 90 MB, so they are installed once per lockfile into
  * {@code requant.node.cache/<hash of package.json and lockfile>} and kept between builds. The

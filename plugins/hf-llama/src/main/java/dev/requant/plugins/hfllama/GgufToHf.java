@@ -21,9 +21,9 @@ import org.pf4j.Extension;
  * A llama-family GGUF (llama, qwen2, qwen3, minicpm) as a Hugging Face checkpoint: the inverse of
  * {@link HfToGguf}. Tensor names back, Q and K rows back to the rotate-half layout, a
  * {@code config.json} from the hyper-parameters, and the tokenizer files where they can be rebuilt
- * exactly (a SentencePiece vocabulary, {@link HfTokenizerFiles}; a byte-level BPE one is not
- * rebuilt and the output has no tokenizer). The GGUF's own keys do not travel: the Hugging Face
- * side keeps its metadata in those files.
+ * exactly ({@link HfTokenizerFiles}: a SentencePiece vocabulary, or a byte-level BPE one whose
+ * pre-tokenizer is known; otherwise the output has no tokenizer). The GGUF's own keys do not
+ * travel: the Hugging Face side keeps its metadata in those files.
  */
 @Extension
 public final class GgufToHf implements TensorTransform {

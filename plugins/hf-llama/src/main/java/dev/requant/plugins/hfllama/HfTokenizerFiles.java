@@ -8,12 +8,14 @@ import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * The Hugging Face tokenizer files of a GGUF's SentencePiece vocabulary ({@code llama}):
+ * The Hugging Face tokenizer files of a GGUF's vocabulary: for SentencePiece ({@code llama}),
  * {@code tokenizer.model} with every token, score and type as they are, the special ids and
- * whether a space goes before the text; {@code tokenizer_config.json} with the special tokens,
- * what is added around a text (only when the GGUF says so: otherwise both sides keep their
- * default), the chat templates and the tokens that are not plain pieces; and
- * {@code special_tokens_map.json}. {@link HfTokenizer} reads them back to the same vocabulary.
+ * whether a space goes before the text; for byte-level BPE ({@code gpt2}) with a pre-tokenizer
+ * {@link PreTokenizers} knows, {@code tokenizer.json} ({@link ByteLevelTokenizerJson}). Both get
+ * {@code tokenizer_config.json} with the special tokens, what is added around a text (only when
+ * the GGUF says so: otherwise both sides keep their default), the chat templates and the tokens
+ * that are not plain pieces; and {@code special_tokens_map.json}. {@link HfTokenizer} reads them
+ * back to the same vocabulary.
  */
 final class HfTokenizerFiles {
     private static final Map<String, String> KIND_NAMES = Map.of("bos", "bos_token", "eos", "eos_token",
@@ -22,26 +24,39 @@ final class HfTokenizerFiles {
     private HfTokenizerFiles() {
     }
 
-    /** The files, or none when the vocabulary is not SentencePiece's (gpt2 is not rebuilt). */
+    /** The files, or none when the vocabulary is neither of the two or its pre-tokenizer is unknown. */
     static List<AuxFile> of(GgufVocab v, long contextLength) {
-        if (!v.model().equals(GgufVocab.LLAMA) || v.scores() == null) {
+        List<AuxFile> files = new ArrayList<>();
+        if (v.model().equals(GgufVocab.LLAMA) && v.scores() != null) {
+            files.add(AuxFile.of(SentencePieceModel.FILE, sentencePiece(v).toBytes()));
+            ObjectNode config = tokenizerConfig(v, contextLength, "LlamaTokenizer", false);
+            config.put("legacy", false);
+            files.add(AuxFile.of(HfTokenizer.TOKENIZER_CONFIG, Json.pretty(config)));
+        } else if (v.model().equals(GgufVocab.GPT2) && PreTokenizers.known(v.pre()).isPresent()) {
+            PreTokenizers.Known known = PreTokenizers.known(v.pre()).get();
+            files.add(AuxFile.of(HfTokenizer.TOKENIZER_JSON, Json.pretty(ByteLevelTokenizerJson.of(v, known))));
+            ObjectNode config = tokenizerConfig(v, contextLength, "PreTrainedTokenizerFast", known.cleanSpaces());
+            v.addSpacePrefix().ifPresent(a -> config.put("add_prefix_space", a));
+            files.add(AuxFile.of(HfTokenizer.TOKENIZER_CONFIG, Json.pretty(config)));
+        } else {
             return List.of();
         }
-        boolean byteFallback = false;
-        for (int t : v.types()) {
-            byteFallback |= t == TokenType.BYTE;
-        }
-        SentencePieceModel sp = new SentencePieceModel(v.tokens(), v.scores(), v.types(), SentencePieceModel.BPE,
-                byteFallback, id(v, "unk"), id(v, "bos"), id(v, "eos"), id(v, "pad"), "identity",
-                v.addSpacePrefix().orElse(true), false, true);
-        List<AuxFile> files = new ArrayList<>();
-        files.add(AuxFile.of(SentencePieceModel.FILE, sp.toBytes()));
-        files.add(AuxFile.of(HfTokenizer.TOKENIZER_CONFIG, Json.pretty(tokenizerConfig(v, contextLength))));
         files.add(AuxFile.of("special_tokens_map.json", Json.pretty(specialTokensMap(v))));
         return files;
     }
 
-    private static ObjectNode tokenizerConfig(GgufVocab v, long contextLength) {
+    private static SentencePieceModel sentencePiece(GgufVocab v) {
+        boolean byteFallback = false;
+        for (int t : v.types()) {
+            byteFallback |= t == TokenType.BYTE;
+        }
+        return new SentencePieceModel(v.tokens(), v.scores(), v.types(), SentencePieceModel.BPE,
+                byteFallback, id(v, "unk"), id(v, "bos"), id(v, "eos"), id(v, "pad"), "identity",
+                v.addSpacePrefix().orElse(true), false, true);
+    }
+
+    private static ObjectNode tokenizerConfig(GgufVocab v, long contextLength, String tokenizerClass,
+                                              boolean cleanSpaces) {
         ObjectNode c = Json.object();
         v.addSpecial().forEach((kind, add) -> c.put("add_" + kind + "_token", add));
         ObjectNode decoder = c.putObject("added_tokens_decoder");
@@ -64,10 +79,9 @@ final class HfTokenizerFiles {
             }
         });
         putTemplates(c, v.chatTemplates());
-        c.put("clean_up_tokenization_spaces", false);
-        c.put("legacy", false);
+        c.put("clean_up_tokenization_spaces", cleanSpaces);
         c.put("model_max_length", contextLength);
-        c.put("tokenizer_class", "LlamaTokenizer");
+        c.put("tokenizer_class", tokenizerClass);
         return c;
     }
 

@@ -199,4 +199,45 @@ class HfTokenizerTest {
         assertThat(back.merges()).containsExactly("a b", "a \u0120b");
         assertThat(GgufVocab.from(new Metadata())).isEqualTo(Optional.empty());
     }
+
+    @Test
+    void aByteLevelVocabularyWrittenAsTokenizerJsonReadsBackTheSame() throws IOException {
+        String tekkenRegex = "[^\\\\r\\\\n\\\\p{L}\\\\p{N}]?[\\\\p{Lu}\\\\p{Lt}\\\\p{Lm}\\\\p{Lo}\\\\p{M}]*"
+                + "[\\\\p{Ll}\\\\p{Lm}\\\\p{Lo}\\\\p{M}]+|[^\\\\r\\\\n\\\\p{L}\\\\p{N}]?"
+                + "[\\\\p{Lu}\\\\p{Lt}\\\\p{Lm}\\\\p{Lo}\\\\p{M}]+[\\\\p{Ll}\\\\p{Lm}\\\\p{Lo}\\\\p{M}]*"
+                + "|\\\\p{N}| ?[^\\\\s\\\\p{L}\\\\p{N}]+[\\\\r\\\\n/]*|\\\\s*[\\\\r\\\\n]+"
+                + "|\\\\s+(?!\\\\S)|\\\\s+";
+        Map<String, Metadata> sources = Map.of(
+                "llama-bpe", byteLevel(split(LLAMA3_REGEX), "null"),
+                "qwen2", byteLevel(split(QWEN2_REGEX), "{\"type\": \"NFC\"}"),
+                "tekken", byteLevel(split(tekkenRegex), "null"),
+                "gpt-2", byteLevel("{\"type\": \"ByteLevel\", \"add_prefix_space\": false, \"use_regex\": true}", "null"));
+        String config = """
+                {"bos_token": "<|end|>", "eos_token": "<|end|>", "add_bos_token": true, "add_prefix_space": false,
+                 "chat_template": "{{ messages }}"}
+                """;
+        for (var source : sources.entrySet()) {
+            Metadata files = source.getValue().putFile(AuxFile.of("tokenizer_config.json", config.getBytes(StandardCharsets.UTF_8)));
+            GgufVocab original = read(files, 8);
+            assertThat(original.pre()).isEqualTo(source.getKey());
+            assertThat(original.addSpecial()).containsEntry("bos", true);
+            Metadata written = new Metadata();
+            HfTokenizerFiles.of(original, 4096).forEach(written::putFile);
+            assertThat(written.file("tokenizer.json")).as(source.getKey()).isPresent();
+            GgufVocab back = read(written, 8);
+            assertThat(back).usingRecursiveComparison().as(source.getKey()).isEqualTo(original);
+            JsonNode json = Json.read(written.file("tokenizer.json").get());
+            assertThat(json.path("model").path("ignore_merges").asBoolean())
+                    .isEqualTo(source.getKey().equals("llama-bpe") || source.getKey().equals("tekken"));
+            assertThat(json.path("model").path("vocab").has("[PAD7]")).isFalse();
+        }
+    }
+
+    @Test
+    void aByteLevelVocabularyWithAPreTokenizerItDoesNotKnowGetsNoTokenizerFiles() throws IOException {
+        GgufVocab llama3 = read(byteLevel(split(LLAMA3_REGEX), "null"), 8);
+        GgufVocab other = new GgufVocab(llama3.model(), "deepseek-coder", llama3.tokens(), null, llama3.types(),
+                llama3.merges(), llama3.specialIds(), llama3.addSpecial(), llama3.addSpacePrefix(), llama3.chatTemplates());
+        assertThat(HfTokenizerFiles.of(other, 4096)).isEmpty();
+    }
 }
