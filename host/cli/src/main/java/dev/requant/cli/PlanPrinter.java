@@ -15,6 +15,7 @@ final class PlanPrinter {
         for (PlanReport.Output o : report.outputs()) {
             out.println("output " + o.path() + " (" + o.format()
                     + (o.quantization() != null ? ", " + o.quantization() : "") + ")");
+            o.notes().forEach(n -> out.println("  note: " + n));
             int nameWidth = Math.max(6, o.tensors().stream().mapToInt(t -> t.name().length()).max().orElse(6));
             String row = "  %-" + nameWidth + "s  %-16s %-22s %10s  %-7s %s%n";
             out.printf(Locale.ROOT, row, "TENSOR", "SHAPE", "TYPE", "SIZE", "HOW", "WHY");

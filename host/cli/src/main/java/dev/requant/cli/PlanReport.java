@@ -20,7 +20,8 @@ record PlanReport(List<Transform> transforms, List<Output> outputs) {
         }
     }
 
-    record Output(String path, String format, String quantization, List<Tensor> tensors, Totals totals) {
+    record Output(String path, String format, String quantization, List<String> notes, List<Tensor> tensors,
+                  Totals totals) {
     }
 
     /** {@code fidelity}: exact, or lossy with the error bound known before running. */
@@ -47,7 +48,8 @@ record PlanReport(List<Transform> transforms, List<Output> outputs) {
         long lossy = count(o, e -> !e.fidelity().exact());
         Totals totals = new Totals(tensors.size(), converted, repacked, tensors.size() - converted - repacked, lossy,
                 o.fallbacks(), values, sourceBytes, o.dataBytes(), values == 0 ? 0 : o.dataBytes() * 8.0 / values);
-        return new Output(o.path().toString(), o.writer().id(), o.quantization().orElse(null), tensors, totals);
+        return new Output(o.path().toString(), o.writer().id(), o.quantization().orElse(null), o.notes(), tensors,
+                totals);
     }
 
     private static Tensor tensor(PlanEntry e) {

@@ -47,6 +47,7 @@ final class RunFlow {
             out.printf(Locale.ROOT, "wrote %s (%s%s): %d tensors, %s, %s bits per weight%n", p.path(), p.writer().id(),
                     p.quantization().map(q -> ", " + q).orElse(""), p.entries().size(), Sizes.bytes(p.dataBytes()),
                     Sizes.bpw(p.dataBytes(), values));
+            p.notes().forEach(n -> out.println("  note: " + n));
             if (p.fallbacks() > 0) {
                 out.printf(Locale.ROOT, "  %d of %d tensors fell back:%n", p.fallbacks(), p.entries().size());
                 for (PlanEntry e : p.entries()) {

@@ -75,6 +75,20 @@ class KQuantConversionTest {
             }
             assertThat(o.metadata().integer("general.file_type")).as("LLAMA_FTYPE_MOSTLY_Q4_K_M").contains(15L);
         }
+        assertThat(r.out()).doesNotContain("note:");
+    }
+
+    @Test
+    void aPresetForGgufNamesOnTensorsNamedOtherwiseSaysItAppliesOnlyItsDefault() throws IOException {
+        Path model = dir.resolve("hf");
+        Cli.Result s = Cli.run("sample", model.toString(), "--hidden", "256", "--intermediate", "512");
+        assertThat(s.code()).as(s.err()).isZero();
+        Cli.Result plan = Cli.run("convert", model.toString(), dir.resolve("out.gguf").toString(), "--preset", "q4_k_m",
+                "--dry-run");
+        assertThat(plan.code()).as(plan.err()).isZero();
+        assertThat(plan.out()).contains("note: none of the 12 rules of Q4_K_M names a tensor of this input (the first is"
+                + " rule 'output.weight' if arch == 'falcon' (").contains("the tensors are named like 'lm_head.weight'),"
+                + " so every quantized tensor gets the default q4_k (");
     }
 
     @Test

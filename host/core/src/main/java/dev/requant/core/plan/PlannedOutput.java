@@ -10,10 +10,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** One output of a plan: where, which writer, with which options, and every tensor's entry. */
+/**
+ * One output of a plan: where, which writer, with which options, every tensor's entry, and notes
+ * for the user about choices the plan made that they may not expect.
+ */
 public record PlannedOutput(Path path, FormatWriter writer, Map<String, String> options, Metadata metadata,
                             Optional<String> quantization, Optional<CheckpointConfig> checkpoint,
-                            List<PlanEntry> entries) {
+                            List<PlanEntry> entries, List<String> notes) {
 
     /** What the writer is told before any data. */
     public OutputPlan toOutputPlan() {

@@ -76,7 +76,24 @@ public final class Planner {
         }
         Optional<String> label = q.target().isPresent() ? dominantType(entries) : q.label();
         return new PlannedOutput(path, writer, Map.copyOf(options), source.metadata().copy(), label,
-                checkpoint(entries, path, writer), entries);
+                checkpoint(entries, path, writer), entries, unmatchedRules(source, q));
+    }
+
+    /**
+     * A note when there are rules but none names a tensor of this input, which is how a preset
+     * written for one naming (llama.cpp's GGUF names) silently becomes its default type alone on
+     * another (a Hugging Face checkpoint that was not renamed).
+     */
+    private static List<String> unmatchedRules(ModelSource source, Quantization q) {
+        if (q.rules().isEmpty() || source.tensors().isEmpty() || source.tensors().stream()
+                .anyMatch(t -> q.rules().stream().anyMatch(r -> r.match().matches(t.name())))) {
+            return List.of();
+        }
+        return List.of("none of the " + q.rules().size() + " rules" + q.label().map(l -> " of " + l).orElse("")
+                + " names a tensor of this input (the first is " + q.rules().getFirst().describe()
+                + "; the tensors are named like '" + source.tensors().getFirst().name() + "'), so "
+                + q.defaultType().map(t -> "every quantized tensor gets the default " + t.id())
+                        .orElse("no tensor changes type") + q.defaultAt().map(at -> " (" + at + ")").orElse(""));
     }
 
     /** A writer stores a type it knows, or any type with a checkpoint layout when it stores parts by name. */

@@ -70,6 +70,21 @@ class PlannerTest {
         assertThat(entry(o, "layers.0.up.weight").action()).isEqualTo(Action.COPY);
         assertThat(entry(o, "embed.weight").target().type()).isEqualTo(ElementType.F16);
         assertThat(entry(o, "layers.0.bias").target().type()).as("no rule, not a weight").isEqualTo(ElementType.F32);
+        assertThat(o.notes()).isEmpty();
+    }
+
+    @Test
+    void rulesOfWhichNoneNamesATensorAreNoted() {
+        List<Rule> ggufNames = List.of(
+                new Rule(NameMatcher.of("output.weight"), Optional.empty(), Optional.of(ElementType.F16), new Location("p.yaml", 5, 5)),
+                new Rule(NameMatcher.of("re:attn_v"), Optional.empty(), Optional.of(ElementType.F16), new Location("p.yaml", 6, 5)));
+        PlannedOutput o = plan(quantization(ggufNames, Encoding.of("half4"), null));
+        assertThat(o.notes()).containsExactly("none of the 2 rules of HALF4 names a tensor of this input (the first is"
+                + " rule 'output.weight' (p.yaml:5:5); the tensors are named like 'embed.weight'), so every quantized"
+                + " tensor gets the default half4 (r.yaml:3:5)");
+        List<Rule> oneMatches = List.of(ggufNames.getFirst(),
+                new Rule(NameMatcher.of("embed.weight"), Optional.empty(), Optional.empty(), new Location("p.yaml", 7, 5)));
+        assertThat(plan(quantization(oneMatches, Encoding.of("half4"), null)).notes()).isEmpty();
     }
 
     @Test
