@@ -1,5 +1,6 @@
 package dev.requant.plugins.awq;
 
+import dev.requant.plugins.support.JsonValues;
 import dev.requant.spi.AuxFile;
 import dev.requant.spi.Metadata;
 import java.io.IOException;
@@ -31,7 +32,7 @@ record AwqConfig(String source, String method, Optional<Integer> bits, Optional<
      */
     static Optional<AwqConfig> find(Metadata metadata) throws IOException {
         Optional<Map<String, Object>> config = json(metadata, "config.json")
-                .flatMap(c -> Json.object(c, "quantization_config"));
+                .flatMap(c -> JsonValues.object(c, "quantization_config"));
         if (config.isPresent()) {
             return Optional.of(of("config.json quantization_config", config.get()));
         }
@@ -50,7 +51,7 @@ record AwqConfig(String source, String method, Optional<Integer> bits, Optional<
             return Optional.empty();
         }
         try {
-            return Optional.of(Json.parseObject(file.get().bytes()));
+            return Optional.of(JsonValues.parseObject(file.get().bytes()));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(name + " is not valid JSON: " + e.getMessage(), e);
         }
@@ -58,13 +59,13 @@ record AwqConfig(String source, String method, Optional<Integer> bits, Optional<
 
     private static AwqConfig of(String source, Map<String, Object> o) {
         // AutoAWQ's own side files name no method; their w_bit and version say what they are
-        String method = Json.string(o, "quant_method").map(AwqConfig::lower)
+        String method = JsonValues.string(o, "quant_method").map(AwqConfig::lower)
                 .orElse(o.containsKey("w_bit") || o.containsKey("version") ? "awq" : "");
         return new AwqConfig(source, method,
-                Json.integer(o, "bits").or(() -> Json.integer(o, "w_bit")).map(Math::toIntExact),
-                Json.integer(o, "group_size").or(() -> Json.integer(o, "q_group_size")).map(Math::toIntExact),
-                Json.string(o, "version").map(AwqConfig::lower).orElse("gemm"),
-                Json.string(o, "backend").map(AwqConfig::lower).orElse("autoawq"));
+                JsonValues.integer(o, "bits").or(() -> JsonValues.integer(o, "w_bit")).map(Math::toIntExact),
+                JsonValues.integer(o, "group_size").or(() -> JsonValues.integer(o, "q_group_size")).map(Math::toIntExact),
+                JsonValues.string(o, "version").map(AwqConfig::lower).orElse("gemm"),
+                JsonValues.string(o, "backend").map(AwqConfig::lower).orElse("autoawq"));
     }
 
     private static String lower(String s) {

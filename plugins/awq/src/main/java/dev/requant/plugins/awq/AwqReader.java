@@ -1,5 +1,6 @@
 package dev.requant.plugins.awq;
 
+import dev.requant.plugins.support.GroupedModel;
 import dev.requant.spi.BadInputException;
 import dev.requant.spi.Detection;
 import dev.requant.spi.FormatReader;
@@ -68,7 +69,7 @@ public final class AwqReader implements FormatReader {
                     throw BadInputException.of(path, config.get().source() + " says quant_method "
                             + config.get().method() + ", not awq");
                 }
-                return new AwqModel(container, AwqTensors.of(path, container, config));
+                return new GroupedModel(AwqReader.ID, container, AwqTensors.of(path, container, config));
             } catch (IllegalArgumentException e) {
                 throw BadInputException.of(path, e.getMessage(), e);
             }

@@ -5,6 +5,7 @@ import dev.requant.kernels.Layouts;
 import dev.requant.kernels.intpack.IntPackKernels;
 import dev.requant.kernels.intpack.IntPacking;
 import dev.requant.kernels.intpack.Words;
+import dev.requant.plugins.support.FloatParts;
 import dev.requant.spi.CheckpointLayout;
 import dev.requant.spi.ElementType;
 import dev.requant.spi.Encoding;
@@ -161,7 +162,7 @@ public final class AwqScheme implements QuantScheme {
                 for (int g = 0; g < groups; g++) {
                     int word = qzeros.get(Layouts.I32, 4 * ((long) g * wordsPerRow + block));
                     zeros[g] = (word >>> (4 * field)) & 15;
-                    Floats.read(scales, (long) g * out + n, scaleRow, g, 1);
+                    FloatParts.read(scales, (long) g * out + n, scaleRow, g, 1);
                 }
                 k.dequantGroups(codes, (int) (n % 8) * in, in, p.group(), zeros, scaleRow, dst,
                         dstOffset + Math.toIntExact((n - firstRow) * in));
@@ -188,7 +189,7 @@ public final class AwqScheme implements QuantScheme {
             long n = firstRow + r;
             Words.read(qzeros, 4 * n * zeroWords, words, 0, zeroWords);
             k.unpack(NIBBLES, words, 0, groups, zeros, 0);
-            Floats.read(scales, n * scaleColumns, scaleRow, 0, groups);
+            FloatParts.read(scales, n * scaleColumns, scaleRow, 0, groups);
             Words.read(qweight, 4 * n * wordsPerRow, words, 0, wordsPerRow);
             k.unpack(NIBBLES, words, 0, in, codes, 0);
             k.dequantGroups(codes, 0, in, p.group(), zeros, scaleRow, dst, dstOffset + r * in);

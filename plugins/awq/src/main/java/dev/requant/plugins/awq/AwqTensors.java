@@ -1,5 +1,6 @@
 package dev.requant.plugins.awq;
 
+import dev.requant.plugins.support.FloatParts;
 import dev.requant.spi.BadInputException;
 import dev.requant.spi.ElementType;
 import dev.requant.spi.ModelSource;
@@ -107,7 +108,7 @@ final class AwqTensors {
         StoredTensor scales = parts.get(AwqScheme.SCALES);
         int2d(name, qweight);
         int2d(name, qzeros);
-        if (!Floats.readable(dtype(scales)) || scales.info().shape().rank() != 2) {
+        if (!FloatParts.readable(dtype(scales)) || scales.info().shape().rank() != 2) {
             throw BadInputException.inTensor(file, name, "scales is " + describe(scales) + ", expected a 2-d f16, bf16"
                     + " or f32 tensor");
         }

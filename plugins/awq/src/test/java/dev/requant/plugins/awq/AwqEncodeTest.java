@@ -3,6 +3,7 @@ package dev.requant.plugins.awq;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.requant.kernels.Layouts;
+import dev.requant.plugins.testing.Checkpoints;
 import dev.requant.spi.CheckpointConfig;
 import dev.requant.spi.Encoding;
 import dev.requant.spi.ModelSource;

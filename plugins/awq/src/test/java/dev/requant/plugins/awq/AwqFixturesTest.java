@@ -2,6 +2,7 @@ package dev.requant.plugins.awq;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.requant.plugins.testing.Checkpoints;
 import dev.requant.spi.Detection;
 import dev.requant.spi.Encoding;
 import dev.requant.spi.ModelSource;

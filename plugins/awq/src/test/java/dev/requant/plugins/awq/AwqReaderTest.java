@@ -3,7 +3,8 @@ package dev.requant.plugins.awq;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.requant.plugins.awq.Checkpoints.Tensor;
+import dev.requant.plugins.testing.Checkpoints.Tensor;
+import dev.requant.plugins.testing.Checkpoints;
 import dev.requant.spi.BadInputException;
 import dev.requant.spi.Detection;
 import dev.requant.spi.ElementType;

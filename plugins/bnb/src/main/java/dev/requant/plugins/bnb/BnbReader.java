@@ -1,5 +1,6 @@
 package dev.requant.plugins.bnb;
 
+import dev.requant.plugins.support.GroupedModel;
 import dev.requant.spi.Detection;
 import dev.requant.spi.FormatReader;
 import dev.requant.spi.ModelSource;
@@ -48,7 +49,7 @@ public final class BnbReader implements FormatReader {
     public ModelSource open(Path path, ReaderContext context) throws IOException {
         ModelSource container = context.open(CONTAINER, path);
         try {
-            return new BnbModel(container, BnbCheckpoint.logicalTensors(path, container.tensors()));
+            return new GroupedModel(BnbReader.ID, container, BnbCheckpoint.logicalTensors(path, container.tensors()));
         } catch (IOException | RuntimeException e) {
             container.close();
             throw e;

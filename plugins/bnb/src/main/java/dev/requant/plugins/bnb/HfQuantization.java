@@ -1,5 +1,7 @@
 package dev.requant.plugins.bnb;
 
+import dev.requant.plugins.support.JsonValues;
+import dev.requant.plugins.support.MalformedJsonException;
 import dev.requant.spi.AuxFile;
 import dev.requant.spi.Metadata;
 import java.io.IOException;
@@ -26,8 +28,8 @@ final class HfQuantization {
         }
         Object root;
         try {
-            root = Json.parse(config.get().bytes());
-        } catch (IOException | IllegalArgumentException e) {
+            root = JsonValues.parse(config.get().bytes(), true);
+        } catch (IOException | MalformedJsonException e) {
             return Optional.empty();
         }
         if (!(root instanceof Map<?, ?> map) || !(map.get("quantization_config") instanceof Map<?, ?> q)) {

@@ -1,6 +1,8 @@
 package dev.requant.plugins.bnb;
 
 import dev.requant.kernels.bnb.FourBitCode;
+import dev.requant.plugins.support.JsonValues;
+import dev.requant.plugins.support.MalformedJsonException;
 import dev.requant.spi.ElementType;
 import dev.requant.spi.Shape;
 import java.nio.ByteBuffer;
@@ -44,8 +46,8 @@ record QuantState(FourBitCode code, int blockSize, ElementType dtype, Shape shap
         }
         Object root;
         try {
-            root = Json.parse(utf8);
-        } catch (IllegalArgumentException e) {
+            root = JsonValues.parse(utf8, true);
+        } catch (MalformedJsonException e) {
             throw new IllegalArgumentException("its quant_state is not valid JSON (" + e.getMessage() + "): "
                     + abbreviated(text));
         }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.requant.kernels.bnb.FourBitCode;
+import dev.requant.plugins.support.JsonValues;
 import dev.requant.spi.CheckpointConfig;
 import dev.requant.spi.ElementType;
 import dev.requant.spi.Encoding;
@@ -137,7 +138,7 @@ class EncodingTest {
         assertThat(c.sideFiles()).isEmpty();
         assertThat(c.configEntries()).containsOnlyKeys("quantization_config");
         @SuppressWarnings("unchecked")
-        Map<String, Object> q = (Map<String, Object>) Json.parse(c.configEntries().get("quantization_config").getBytes(StandardCharsets.UTF_8));
+        Map<String, Object> q = (Map<String, Object>) JsonValues.parseObject(c.configEntries().get("quantization_config").getBytes(StandardCharsets.UTF_8));
         assertThat(q).containsEntry("quant_method", "bitsandbytes").containsEntry("load_in_4bit", true)
                 .containsEntry("_load_in_4bit", true).containsEntry("load_in_8bit", false)
                 .containsEntry("bnb_4bit_quant_type", "nf4").containsEntry("bnb_4bit_use_double_quant", true)
@@ -148,7 +149,7 @@ class EncodingTest {
         assertThatThrownBy(() -> layout.config(List.of(w, single))).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("bnb_4bit_use_double_quant");
         @SuppressWarnings("unchecked")
-        Map<String, Object> eight = (Map<String, Object>) Json.parse(int8.checkpointLayout().orElseThrow().config(List.of(new TensorInfo(
+        Map<String, Object> eight = (Map<String, Object>) JsonValues.parseObject(int8.checkpointLayout().orElseThrow().config(List.of(new TensorInfo(
                 "a.weight", Shape.of(2, 2), Encoding.of("bnb_int8")))).configEntries().get("quantization_config")
                 .getBytes(StandardCharsets.UTF_8));
         assertThat(eight).containsEntry("load_in_8bit", true).containsEntry("load_in_4bit", false)

@@ -6,6 +6,7 @@ import dev.requant.kernels.Kernels;
 import dev.requant.kernels.bnb.BnbKernels;
 import dev.requant.kernels.bnb.ScalarBnbKernels;
 import dev.requant.kernels.bnb.VectorBnbKernels;
+import dev.requant.plugins.support.JsonValues;
 import dev.requant.spi.ElementType;
 import dev.requant.spi.Encoding;
 import dev.requant.spi.ModelSource;
@@ -116,7 +117,7 @@ class FixtureExactnessTest {
     }
 
     private static Map<?, ?> manifest(Path dir) throws IOException {
-        return (Map<?, ?>) Json.parse(Files.readAllBytes(dir.resolve("manifest.json")));
+        return (Map<?, ?>) JsonValues.parseObject(Files.readAllBytes(dir.resolve("manifest.json")));
     }
 
     /** Decodes the rows between consecutive split points. */

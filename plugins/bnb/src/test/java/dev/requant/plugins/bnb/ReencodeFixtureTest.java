@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.requant.kernels.Kernels;
 import dev.requant.kernels.Layouts;
 import dev.requant.kernels.bnb.FourBitCode;
+import dev.requant.plugins.support.JsonValues;
 import dev.requant.spi.Encoding;
 import dev.requant.spi.ModelSource;
 import dev.requant.spi.PartSpec;
@@ -56,7 +57,7 @@ class ReencodeFixtureTest {
     @MethodSource("fixtures")
     void fromTheSourceWeightsEveryPartIsTheStoredOne(String fixture) throws IOException {
         Path dir = Checkpoints.fixture(fixture);
-        String source = (String) ((Map<?, ?>) Json.parse(Files.readAllBytes(dir.resolve("manifest.json"))))
+        String source = (String) ((Map<?, ?>) JsonValues.parseObject(Files.readAllBytes(dir.resolve("manifest.json"))))
                 .get("source_file");
         int weights = 0;
         try (ModelSource model = new BnbReader().open(dir, Checkpoints.CONTEXT);

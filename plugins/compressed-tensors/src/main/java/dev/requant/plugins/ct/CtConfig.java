@@ -1,5 +1,6 @@
 package dev.requant.plugins.ct;
 
+import dev.requant.plugins.support.JsonValues;
 import dev.requant.spi.AuxFile;
 import dev.requant.spi.Metadata;
 import java.io.IOException;
@@ -55,17 +56,17 @@ record CtConfig(String method, Optional<String> format, String status, List<Grou
         }
         Map<String, Object> config;
         try {
-            config = Json.parseObject(file.get().bytes());
+            config = JsonValues.parseObject(file.get().bytes());
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("config.json is not valid JSON: " + e.getMessage(), e);
         }
-        return Json.object(config, "quantization_config").map(CtConfig::of);
+        return JsonValues.object(config, "quantization_config").map(CtConfig::of);
     }
 
     private static CtConfig of(Map<String, Object> q) {
         List<Group> groups = new ArrayList<>();
-        for (var e : Json.object(q, "config_groups").orElse(Map.of()).entrySet()) {
-            Map<String, Object> g = Json.asObject(e.getValue()).orElse(Map.of());
+        for (var e : JsonValues.object(q, "config_groups").orElse(Map.of()).entrySet()) {
+            Map<String, Object> g = JsonValues.asObject(e.getValue()).orElse(Map.of());
             List<Pattern> patterns = new ArrayList<>();
             List<String> names = new ArrayList<>();
             for (Object target : g.get("targets") instanceof List<?> l ? l : List.of()) {
@@ -81,18 +82,18 @@ record CtConfig(String method, Optional<String> format, String status, List<Grou
                     names.add(t);
                 }
             }
-            Optional<Weights> weights = Json.object(g, "weights").map(w -> new Weights(
-                    Json.integer(w, "num_bits").map(Math::toIntExact),
-                    Json.string(w, "type").map(CtConfig::lower).orElse("int"),
-                    Json.bool(w, "symmetric"),
-                    Json.string(w, "strategy").map(CtConfig::lower),
-                    Json.integer(w, "group_size").map(Math::toIntExact)));
+            Optional<Weights> weights = JsonValues.object(g, "weights").map(w -> new Weights(
+                    JsonValues.integer(w, "num_bits").map(Math::toIntExact),
+                    JsonValues.string(w, "type").map(CtConfig::lower).orElse("int"),
+                    JsonValues.bool(w, "symmetric"),
+                    JsonValues.string(w, "strategy").map(CtConfig::lower),
+                    JsonValues.integer(w, "group_size").map(Math::toIntExact)));
             groups.add(new Group(e.getKey(), List.copyOf(patterns), List.copyOf(names), weights,
-                    Json.string(g, "format").map(CtConfig::lower)));
+                    JsonValues.string(g, "format").map(CtConfig::lower)));
         }
-        return new CtConfig(Json.string(q, "quant_method").map(CtConfig::lower).orElse(""),
-                Json.string(q, "format").map(CtConfig::lower),
-                Json.string(q, "quantization_status").map(CtConfig::lower).orElse("compressed"), List.copyOf(groups));
+        return new CtConfig(JsonValues.string(q, "quant_method").map(CtConfig::lower).orElse(""),
+                JsonValues.string(q, "format").map(CtConfig::lower),
+                JsonValues.string(q, "quantization_status").map(CtConfig::lower).orElse("compressed"), List.copyOf(groups));
     }
 
     private static String lower(String s) {

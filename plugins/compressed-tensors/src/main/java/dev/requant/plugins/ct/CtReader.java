@@ -1,5 +1,6 @@
 package dev.requant.plugins.ct;
 
+import dev.requant.plugins.support.GroupedModel;
 import dev.requant.spi.BadInputException;
 import dev.requant.spi.Detection;
 import dev.requant.spi.ElementType;
@@ -75,7 +76,7 @@ public final class CtReader implements FormatReader {
             if (config.isPresent()) {
                 check(path, config.get());
             }
-            return new CtModel(container, CtTensors.of(path, container, config));
+            return new GroupedModel(CtReader.ID, container, CtTensors.of(path, container, config));
         } catch (IOException | RuntimeException e) {
             container.close();
             throw e;

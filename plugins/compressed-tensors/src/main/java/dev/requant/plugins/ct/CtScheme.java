@@ -5,6 +5,7 @@ import dev.requant.kernels.Layouts;
 import dev.requant.kernels.intpack.IntPackKernels;
 import dev.requant.kernels.intpack.IntPacking;
 import dev.requant.kernels.intpack.Words;
+import dev.requant.plugins.support.FloatParts;
 import dev.requant.spi.CheckpointLayout;
 import dev.requant.spi.ElementType;
 import dev.requant.spi.Encoding;
@@ -175,7 +176,7 @@ public final class CtScheme implements QuantScheme {
             } else {
                 k.widenI8(source.part(CODES).data(), n * in, codes, 0, in);
             }
-            Floats.read(scale, perTensor ? 0 : n * groups, scales, 0, groups);
+            FloatParts.read(scale, perTensor ? 0 : n * groups, scales, 0, groups);
             zeros(zeroPoint, p, packing, n, offset, zeros);
             if (gIdx == null) {
                 k.dequantGroups(codes, 0, in, groupSize, zeros, scales, dst, dstOffset + r * in);

@@ -1,6 +1,7 @@
 package dev.requant.plugins.ct;
 
 import dev.requant.kernels.Layouts;
+import dev.requant.plugins.support.FloatParts;
 import dev.requant.spi.BadInputException;
 import dev.requant.spi.ElementType;
 import dev.requant.spi.ModelSource;
@@ -116,7 +117,7 @@ final class CtTensors {
         }
 
         StoredTensor scale = parts.get(CtScheme.SCALE);
-        if (!Floats.readable(dtype(scale))) {
+        if (!FloatParts.readable(dtype(scale))) {
             throw BadInputException.inTensor(file, name, "weight_scale is " + describe(scale) + ", expected f16, bf16"
                     + " or f32");
         }

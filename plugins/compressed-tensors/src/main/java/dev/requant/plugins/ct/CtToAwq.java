@@ -3,6 +3,7 @@ package dev.requant.plugins.ct;
 import dev.requant.kernels.Layouts;
 import dev.requant.kernels.intpack.IntPacking;
 import dev.requant.kernels.intpack.Words;
+import dev.requant.plugins.support.FloatParts;
 import dev.requant.spi.Encoding;
 import dev.requant.spi.StoredTensor;
 import dev.requant.spi.TensorInfo;
@@ -50,7 +51,7 @@ final class CtToAwq implements Transcoder {
             return Optional.empty();
         }
         float[] scales = new float[out * p.groups(in)];
-        Floats.read(source.part(CtScheme.SCALE), 0, scales, 0, scales.length);
+        FloatParts.read(source.part(CtScheme.SCALE), 0, scales, 0, scales.length);
         for (float s : scales) {
             if (Float.float16ToFloat(Float.floatToFloat16(s)) != s) {
                 return Optional.empty();
@@ -87,7 +88,7 @@ final class CtToAwq implements Transcoder {
                 codes[r * in + k] = ct.field(words, k);
             }
             CtScheme.signedZeroPoints(source, p, n, zeros, r * groups);
-            Floats.read(source.part(CtScheme.SCALE), n * groups, scaleRow, 0, groups);
+            FloatParts.read(source.part(CtScheme.SCALE), n * groups, scaleRow, 0, groups);
             for (int g = 0; g < groups; g++) {
                 zeros[r * groups + g] += 8;
                 scales[r * groups + g] = Float.floatToFloat16(scaleRow[g]);

@@ -3,6 +3,7 @@ package dev.requant.plugins.ct;
 import dev.requant.kernels.Layouts;
 import dev.requant.kernels.intpack.IntPacking;
 import dev.requant.kernels.intpack.Words;
+import dev.requant.plugins.support.FloatParts;
 import dev.requant.spi.Encoding;
 import dev.requant.spi.StoredTensor;
 import dev.requant.spi.TensorInfo;
@@ -49,7 +50,7 @@ final class CtToGptq implements Transcoder {
         }
         int groups = p.groups(in);
         float[] scales = new float[out * groups];
-        Floats.read(source.part(CtScheme.SCALE), 0, scales, 0, scales.length);
+        FloatParts.read(source.part(CtScheme.SCALE), 0, scales, 0, scales.length);
         for (float s : scales) {
             if (Float.float16ToFloat(Float.floatToFloat16(s)) != s) {
                 return Optional.empty();
@@ -100,7 +101,7 @@ final class CtToGptq implements Transcoder {
                 dst[0].set(Layouts.I32, 4L * ((long) w * rows + r), out[w]);
             }
             CtScheme.signedZeroPoints(source, p, n, zeros, 0);
-            Floats.read(source.part(CtScheme.SCALE), n * groups, scales, 0, groups);
+            FloatParts.read(source.part(CtScheme.SCALE), n * groups, scales, 0, groups);
             for (int g = 0; g < groups; g++) {
                 int z = zeros[g] + offset;
                 gptq.put(zeroColumns[g], r, v1 && gptq.crossesWords() ? (z - 1) & gptq.mask() : z);

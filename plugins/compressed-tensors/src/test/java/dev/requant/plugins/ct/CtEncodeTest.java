@@ -2,6 +2,9 @@ package dev.requant.plugins.ct;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.requant.plugins.support.FloatParts;
+import dev.requant.plugins.support.JsonValues;
+import dev.requant.plugins.testing.Checkpoints;
 import dev.requant.spi.CheckpointConfig;
 import dev.requant.spi.ElementType;
 import dev.requant.spi.Encoding;
@@ -161,11 +164,11 @@ class CtEncodeTest {
                 "model.layers.0.mlp.up_proj.weight_shape");
         CheckpointConfig c = layout.config(List.of(a, new TensorInfo("model.norm.weight", Shape.of(64), ElementType.F32), b));
         String json = c.configEntries().get("quantization_config");
-        Map<String, Object> parsed = Json.parseObject(json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        Map<String, Object> parsed = JsonValues.parseObject(json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
         assertThat(parsed).containsEntry("quant_method", "compressed-tensors").containsEntry("format", "pack-quantized");
-        Map<String, Object> group = Json.object(Json.object(parsed, "config_groups").orElseThrow(), "group_0").orElseThrow();
+        Map<String, Object> group = JsonValues.object(JsonValues.object(parsed, "config_groups").orElseThrow(), "group_0").orElseThrow();
         assertThat(((List<?>) group.get("targets")).stream().map(String::valueOf).toList()).containsExactly("model.layers.0.mlp.up_proj", "lm_head");
-        Map<String, Object> weights = Json.object(group, "weights").orElseThrow();
+        Map<String, Object> weights = JsonValues.object(group, "weights").orElseThrow();
         assertThat(weights).containsEntry("symmetric", false).containsEntry("strategy", "group").containsEntry("type", "int");
         assertThat(((Number) weights.get("group_size")).intValue()).isEqualTo(32);
         assertThat(((Number) weights.get("num_bits")).intValue()).isEqualTo(4);
@@ -178,7 +181,7 @@ class CtEncodeTest {
         CtParams p = CtScheme.params(s.info());
         int groups = p.groups(in);
         float[] scales = new float[out * groups];
-        Floats.read(s.part(CtScheme.SCALE), 0, scales, 0, scales.length);
+        FloatParts.read(s.part(CtScheme.SCALE), 0, scales, 0, scales.length);
         int[] zeros = new int[out * groups];
         for (int n = 0; n < out; n++) {
             CtScheme.signedZeroPoints(s, p, n, zeros, n * groups);

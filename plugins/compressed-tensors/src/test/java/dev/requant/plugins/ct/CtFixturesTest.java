@@ -2,6 +2,8 @@ package dev.requant.plugins.ct;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.requant.plugins.support.JsonValues;
+import dev.requant.plugins.testing.Checkpoints;
 import dev.requant.spi.Detection;
 import dev.requant.spi.Encoding;
 import dev.requant.spi.ModelSource;
@@ -43,7 +45,7 @@ class CtFixturesTest {
         Path path = Checkpoints.fixture(fixture);
         assertThat(READER.detect(path, Checkpoints.CONTEXT)).isEqualTo(Detection.LAYOUT);
         Map<String, float[]> expected = Checkpoints.expected(path);
-        Map<String, Object> spec = Json.object(Json.parseObject(Files.readAllBytes(path.resolve("manifest.json"))),
+        Map<String, Object> spec = JsonValues.object(JsonValues.parseObject(Files.readAllBytes(path.resolve("manifest.json"))),
                 "spec").orElseThrow();
         // the scale type is named when it is not bf16 (the fixtures' model dtype)
         String id = "ct{bits:" + spec.get("bits") + ",format:pack-quantized,group:" + spec.get("group_size")

@@ -3,7 +3,8 @@ package dev.requant.plugins.ct;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.requant.kernels.Fp;
-import dev.requant.plugins.ct.Checkpoints.Tensor;
+import dev.requant.plugins.testing.Checkpoints.Tensor;
+import dev.requant.plugins.testing.Checkpoints;
 import dev.requant.spi.ElementType;
 import dev.requant.spi.ModelSource;
 import dev.requant.spi.SourceTensor;

@@ -1,5 +1,6 @@
 package dev.requant.plugins.gptq;
 
+import dev.requant.plugins.support.JsonValues;
 import dev.requant.spi.AuxFile;
 import dev.requant.spi.Metadata;
 import java.io.IOException;
@@ -30,9 +31,9 @@ record GptqConfig(String source, String method, String format, Settings settings
     /** Settings for a module; empty where the config does not say. */
     record Settings(Optional<Integer> bits, Optional<Integer> group, Optional<Boolean> sym, Optional<Boolean> descAct) {
         static Settings of(Map<String, Object> o) {
-            return new Settings(Json.integer(o, "bits").or(() -> Json.integer(o, "w_bit")).map(Math::toIntExact),
-                    Json.integer(o, "group_size").or(() -> Json.integer(o, "q_group_size")).map(Math::toIntExact),
-                    Json.bool(o, "sym"), Json.bool(o, "desc_act"));
+            return new Settings(JsonValues.integer(o, "bits").or(() -> JsonValues.integer(o, "w_bit")).map(Math::toIntExact),
+                    JsonValues.integer(o, "group_size").or(() -> JsonValues.integer(o, "q_group_size")).map(Math::toIntExact),
+                    JsonValues.bool(o, "sym"), JsonValues.bool(o, "desc_act"));
         }
 
         /** These settings where set, the others where not. */
@@ -59,7 +60,7 @@ record GptqConfig(String source, String method, String format, Settings settings
      */
     static Optional<GptqConfig> find(Metadata metadata) throws IOException {
         Optional<Map<String, Object>> config = json(metadata, CONFIG_JSON)
-                .flatMap(c -> Json.object(c, "quantization_config"));
+                .flatMap(c -> JsonValues.object(c, "quantization_config"));
         if (config.isPresent()) {
             return Optional.of(of(CONFIG_JSON + " quantization_config", config.get(), ""));
         }
@@ -80,7 +81,7 @@ record GptqConfig(String source, String method, String format, Settings settings
             return Optional.empty();
         }
         try {
-            return Optional.of(Json.parseObject(file.get().bytes()));
+            return Optional.of(JsonValues.parseObject(file.get().bytes()));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(name + " is not valid JSON: " + e.getMessage(), e);
         }
@@ -88,18 +89,18 @@ record GptqConfig(String source, String method, String format, Settings settings
 
     /** @param impliedMethod the method when the settings name none ({@code ""}: unknown) */
     private static GptqConfig of(String source, Map<String, Object> o, String impliedMethod) {
-        String method = Json.string(o, "quant_method").map(GptqConfig::lower).orElse(impliedMethod);
-        String format = Json.string(o, "checkpoint_format").or(() -> Json.string(o, "format")).map(GptqConfig::lower)
-                .orElse(Json.bool(o, "is_marlin_format").orElse(false) ? "marlin" : "gptq");
-        String packDtype = Json.string(o, "pack_dtype").map(GptqConfig::lower).orElse("int32");
+        String method = JsonValues.string(o, "quant_method").map(GptqConfig::lower).orElse(impliedMethod);
+        String format = JsonValues.string(o, "checkpoint_format").or(() -> JsonValues.string(o, "format")).map(GptqConfig::lower)
+                .orElse(JsonValues.bool(o, "is_marlin_format").orElse(false) ? "marlin" : "gptq");
+        String packDtype = JsonValues.string(o, "pack_dtype").map(GptqConfig::lower).orElse("int32");
         List<Rule> dynamic = new ArrayList<>();
-        Optional<Map<String, Object>> rules = Json.object(o, "dynamic");
+        Optional<Map<String, Object>> rules = JsonValues.object(o, "dynamic");
         if (rules.isPresent()) {
             for (var e : rules.get().entrySet()) {
                 boolean skip = e.getKey().startsWith("-:");
                 String regex = skip || e.getKey().startsWith("+:") ? e.getKey().substring(2) : e.getKey();
                 try {
-                    Settings overrides = Settings.of(Json.asObject(e.getValue()).orElse(Map.of()));
+                    Settings overrides = Settings.of(JsonValues.asObject(e.getValue()).orElse(Map.of()));
                     dynamic.add(new Rule(Pattern.compile(regex), skip, overrides));
                 } catch (PatternSyntaxException bad) {
                     throw new IllegalArgumentException(source + ": dynamic pattern '" + e.getKey() + "' is not a regex: "

@@ -1,5 +1,6 @@
 package dev.requant.plugins.gptq;
 
+import dev.requant.plugins.support.GroupedModel;
 import dev.requant.spi.BadInputException;
 import dev.requant.spi.Detection;
 import dev.requant.spi.FormatReader;
@@ -83,7 +84,7 @@ public final class GptqReader implements FormatReader {
                         + ": only int32 is read");
             }
             List<SourceTensor> tensors = GptqTensors.of(path, container, config);
-            return new GptqModel(container, tensors);
+            return new GroupedModel(GptqReader.ID, container, tensors);
         } catch (IOException | RuntimeException e) {
             container.close();
             throw e;

@@ -4,6 +4,7 @@ import dev.requant.kernels.Kernels;
 import dev.requant.kernels.intpack.IntPackKernels;
 import dev.requant.kernels.intpack.IntPacking;
 import dev.requant.kernels.intpack.Words;
+import dev.requant.plugins.support.FloatParts;
 import dev.requant.spi.CheckpointLayout;
 import dev.requant.spi.ElementType;
 import dev.requant.spi.Encoding;
@@ -150,7 +151,7 @@ public final class GptqScheme implements QuantScheme {
         float[] scaleTable = new float[groups * rows];
         readZeros(source.part(QZEROS), p, packing, firstRow, rows, zeroTable);
         for (int g = 0; g < groups; g++) {
-            Floats.read(scales, (long) g * out + firstRow, scaleTable, g * rows, rows);
+            FloatParts.read(scales, (long) g * out + firstRow, scaleTable, g * rows, rows);
         }
 
         int wordsPerRow = Math.toIntExact(qweight.spec().shape().dim(0));

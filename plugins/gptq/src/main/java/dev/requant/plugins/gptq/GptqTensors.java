@@ -3,6 +3,7 @@ package dev.requant.plugins.gptq;
 import dev.requant.kernels.Layouts;
 import dev.requant.kernels.intpack.IntPacking;
 import dev.requant.kernels.intpack.Words;
+import dev.requant.plugins.support.FloatParts;
 import dev.requant.spi.BadInputException;
 import dev.requant.spi.ElementType;
 import dev.requant.spi.ModelSource;
@@ -96,7 +97,7 @@ final class GptqTensors {
         StoredTensor gIdx = parts.get(GptqScheme.G_IDX);
         int2d(name, qweight);
         int2d(name, qzeros);
-        if (!Floats.readable(dtype(scales)) || rank(scales) != 2) {
+        if (!FloatParts.readable(dtype(scales)) || rank(scales) != 2) {
             throw BadInputException.inTensor(file, name, "scales is " + describe(scales) + ", expected a 2-d f16, bf16"
                     + " or f32 tensor");
         }

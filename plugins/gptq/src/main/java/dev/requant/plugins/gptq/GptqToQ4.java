@@ -2,6 +2,7 @@ package dev.requant.plugins.gptq;
 
 import dev.requant.kernels.intpack.IntPacking;
 import dev.requant.kernels.intpack.Words;
+import dev.requant.plugins.support.FloatParts;
 import dev.requant.spi.ElementType;
 import dev.requant.spi.Encoding;
 import dev.requant.spi.StoredTensor;
@@ -75,7 +76,7 @@ final class GptqToQ4 implements Transcoder {
             return Optional.of(new GptqToQ4(p, true, out, in, 0));
         }
         float[] scales = new float[groups * out];
-        Floats.read(source.part(GptqScheme.SCALES), 0, scales, 0, scales.length);
+        FloatParts.read(source.part(GptqScheme.SCALES), 0, scales, 0, scales.length);
         double error = 0;
         for (int i = 0; i < zeros.length; i++) {
             float m = -(scales[i] * zeros[i]);

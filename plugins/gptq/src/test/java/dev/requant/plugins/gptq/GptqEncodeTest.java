@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.requant.kernels.Kernels;
 import dev.requant.kernels.ggml.GgmlType;
 import dev.requant.kernels.intpack.IntPacking;
+import dev.requant.plugins.support.FloatParts;
+import dev.requant.plugins.testing.Checkpoints;
 import dev.requant.spi.Encoding;
 import dev.requant.spi.ModelSource;
 import dev.requant.spi.PartSpec;
@@ -281,7 +283,7 @@ class GptqEncodeTest {
         TensorPart scalesPart = s.part(GptqScheme.SCALES);
         int groups = (int) scalesPart.spec().shape().dim(0);
         float[] scales = new float[groups * out];
-        Floats.read(scalesPart, 0, scales, 0, scales.length);
+        FloatParts.read(scalesPart, 0, scales, 0, scales.length);
         int[] zeros = new int[groups * out];
         GptqScheme.readZeros(s.part(GptqScheme.QZEROS), p, IntPacking.stream(p.bits()), 0, out, zeros);
         return (row, g, x, o, c) -> new GptqEncoder.Group(scales[g * out + (int) row], zeros[g * out + (int) row]);

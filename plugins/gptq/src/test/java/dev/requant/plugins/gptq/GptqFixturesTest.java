@@ -2,6 +2,8 @@ package dev.requant.plugins.gptq;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.requant.plugins.support.JsonValues;
+import dev.requant.plugins.testing.Checkpoints;
 import dev.requant.spi.Detection;
 import dev.requant.spi.Encoding;
 import dev.requant.spi.ModelSource;
@@ -68,9 +70,9 @@ class GptqFixturesTest {
         if (!Files.exists(manifestFile)) {
             return;
         }
-        Map<String, Object> manifest = Json.parseObject(Files.readAllBytes(manifestFile));
-        Map<String, Object> spec = Json.object(manifest, "spec").orElseThrow();
-        Map<String, Object> perTensor = Json.object(manifest, "per_tensor").orElseThrow();
+        Map<String, Object> manifest = JsonValues.parseObject(Files.readAllBytes(manifestFile));
+        Map<String, Object> spec = JsonValues.object(manifest, "spec").orElseThrow();
+        Map<String, Object> perTensor = JsonValues.object(manifest, "per_tensor").orElseThrow();
         try (ModelSource m = READER.open(Checkpoints.fixture(fixture), Checkpoints.CONTEXT)) {
             Set<String> quantized = m.tensors().stream().filter(t -> t.info().type() instanceof Encoding)
                     .map(SourceTensor::name).collect(Collectors.toSet());
@@ -80,7 +82,7 @@ class GptqFixturesTest {
                 if (!(t.info().type() instanceof Encoding e)) {
                     continue;
                 }
-                Map<String, Object> facts = Json.object(perTensor, t.name()).orElseThrow();
+                Map<String, Object> facts = JsonValues.object(perTensor, t.name()).orElseThrow();
                 assertThat(e.scheme()).isEqualTo("gptq");
                 assertThat(e.params()).as(t.name()).containsEntry("bits", String.valueOf(spec.get("bits")))
                         .containsEntry("group", String.valueOf(spec.get("group_size")))

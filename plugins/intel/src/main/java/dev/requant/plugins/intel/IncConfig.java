@@ -1,5 +1,6 @@
 package dev.requant.plugins.intel;
 
+import dev.requant.plugins.support.JsonValues;
 import dev.requant.spi.AuxFile;
 import dev.requant.spi.BadInputException;
 import dev.requant.spi.Metadata;
@@ -42,8 +43,8 @@ final class IncConfig {
         Optional<AuxFile> config = metadata.file(CONFIG);
         if (config.isPresent()) {
             Path file = folder.resolve(CONFIG);
-            Map<String, Object> root = Json.object(Json.parse(file, config.get().bytes()));
-            Map<String, Object> q = root == null ? null : Json.object(root.get("quantization_config"));
+            Map<String, Object> root = JsonValues.asObject(JsonValues.parse(file, config.get().bytes())).orElse(null);
+            Map<String, Object> q = root == null ? null : JsonValues.asObject(root.get("quantization_config")).orElse(null);
             if (q != null && q.containsKey("bits")) {
                 return Optional.of(setting(file, q, "config.json quantization_config", sym(file, q, true)));
             }
@@ -51,7 +52,7 @@ final class IncConfig {
         Optional<AuxFile> quantize = metadata.file(QUANTIZE_CONFIG);
         if (quantize.isPresent()) {
             Path file = folder.resolve(QUANTIZE_CONFIG);
-            Map<String, Object> q = Json.object(Json.parse(file, quantize.get().bytes()));
+            Map<String, Object> q = JsonValues.asObject(JsonValues.parse(file, quantize.get().bytes())).orElse(null);
             if (q != null && q.containsKey("bits")) {
                 return Optional.of(setting(file, q, QUANTIZE_CONFIG, sym(file, q, true)));
             }
@@ -66,13 +67,13 @@ final class IncConfig {
             return Optional.empty();
         }
         Path file = folder.resolve(QCONFIG);
-        Map<String, Object> root = Json.object(Json.parse(file, aux.get().bytes()));
+        Map<String, Object> root = JsonValues.asObject(JsonValues.parse(file, aux.get().bytes())).orElse(null);
         if (root == null) {
             throw BadInputException.of(file, "a JSON object of module settings is expected");
         }
         Map<String, Setting> modules = new LinkedHashMap<>();
         for (var e : root.entrySet()) {
-            Map<String, Object> value = Json.object(e.getValue());
+            Map<String, Object> value = JsonValues.asObject(e.getValue()).orElse(null);
             if (value == null) {
                 continue;
             }
@@ -128,7 +129,7 @@ final class IncConfig {
     }
 
     private static Map<String, Object> onlyObjectIn(Map<String, Object> o) {
-        return o.size() == 1 ? Json.object(o.values().iterator().next()) : null;
+        return o.size() == 1 ? JsonValues.asObject(o.values().iterator().next()).orElse(null) : null;
     }
 
     private static long integer(Path file, Map<String, Object> o, String key, String where) throws BadInputException {

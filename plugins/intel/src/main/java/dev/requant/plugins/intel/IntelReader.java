@@ -11,7 +11,7 @@ import org.pf4j.Extension;
 /**
  * Reads Intel neural-compressor weight-only exports (GPTQ-compatible and native) in safetensors
  * files, single or sharded, opened through the safetensors reader; recognises and refuses
- * intel-extension-for-transformers' 1-D blob weights. See {@link IncModel} and {@link IncScheme}.
+ * intel-extension-for-transformers' 1-D blob weights. See {@link IncCheckpoint} and {@link IncScheme}.
  */
 @Extension
 public final class IntelReader implements FormatReader {
@@ -31,7 +31,7 @@ public final class IntelReader implements FormatReader {
     @Override
     public Detection detect(Path path, ReaderContext context) {
         try (ModelSource container = context.open(CONTAINER, path)) {
-            return IncModel.recognises(container) ? Detection.LAYOUT : Detection.NONE;
+            return IncCheckpoint.recognises(container) ? Detection.LAYOUT : Detection.NONE;
         } catch (IOException | RuntimeException e) {
             return Detection.NONE;
         }
@@ -41,7 +41,7 @@ public final class IntelReader implements FormatReader {
     public ModelSource open(Path path, ReaderContext context) throws IOException {
         ModelSource container = context.open(CONTAINER, path);
         try {
-            return IncModel.open(path, container);
+            return IncCheckpoint.open(path, container);
         } catch (IOException | RuntimeException e) {
             container.close();
             throw e;

@@ -1,5 +1,6 @@
 package dev.requant.plugins.intel;
 
+import dev.requant.plugins.support.JsonValues;
 import dev.requant.spi.AuxFile;
 import dev.requant.spi.BadInputException;
 import dev.requant.spi.ElementType;
@@ -67,8 +68,8 @@ final class ItrexBlob {
             return null;
         }
         try {
-            Map<String, Object> root = Json.object(Json.parse(Path.of(IncConfig.CONFIG), config.get().bytes()));
-            return root == null ? null : Json.object(root.get("quantization_config"));
+            Map<String, Object> root = JsonValues.asObject(JsonValues.parse(Path.of(IncConfig.CONFIG), config.get().bytes())).orElse(null);
+            return root == null ? null : JsonValues.asObject(root.get("quantization_config")).orElse(null);
         } catch (java.io.IOException e) {
             return null;
         }

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import dev.requant.plugins.intel.Checkpoints.Raw;
+import dev.requant.plugins.testing.Checkpoints;
+import dev.requant.plugins.testing.RawCheckpoints.Raw;
+import dev.requant.plugins.testing.RawCheckpoints;
 import dev.requant.spi.BadInputException;
 import dev.requant.spi.Detection;
 import dev.requant.spi.ModelSource;
@@ -55,14 +57,14 @@ class IncCheckpointTest {
         // a GPTQ checkpoint whose biases are real is not neural-compressor's
         damaged(OPTIMUM, t -> {
             t.keySet().removeIf(n -> n.endsWith(".scale_bf16_to_fp8"));
-            t.put(DOWN + ".bias", new Raw("F16", new long[] {64}, Checkpoints.f16(fill(64, 0.5f))));
+            t.put(DOWN + ".bias", new Raw("F16", new long[] {64}, RawCheckpoints.f16(fill(64, 0.5f))));
         }, null);
         assertThat(READER.detect(dir, Checkpoints.CONTEXT)).isEqualTo(Detection.NONE);
     }
 
     @Test
     void aBiasThatIsNotZeroPassesThrough() throws IOException {
-        damaged(OPTIMUM, t -> t.put(DOWN + ".bias", new Raw("F16", new long[] {64}, Checkpoints.f16(fill(64, 0.5f)))), null);
+        damaged(OPTIMUM, t -> t.put(DOWN + ".bias", new Raw("F16", new long[] {64}, RawCheckpoints.f16(fill(64, 0.5f)))), null);
         try (ModelSource m = READER.open(dir, Checkpoints.CONTEXT)) {
             assertThat(m.tensors()).extracting(t -> t.name()).contains(DOWN + ".bias", DOWN + ".weight").hasSize(22);
         }
@@ -206,10 +208,10 @@ class IncCheckpointTest {
     /** A fixture rewritten as one file with its side files, its tensors and config.json changed. */
     private void damaged(String fixture, Consumer<Map<String, Raw>> tensors, UnaryOperator<String> config)
             throws IOException {
-        Map<String, Raw> t = Checkpoints.read(Checkpoints.FIXTURES.resolve(fixture).resolve("model.safetensors"));
+        Map<String, Raw> t = RawCheckpoints.read(Checkpoints.FIXTURES.resolve(fixture).resolve("model.safetensors"));
         tensors.accept(t);
-        Checkpoints.copyFixture(fixture, dir);
-        Checkpoints.write(dir.resolve("model.safetensors"), t);
+        RawCheckpoints.copyFixture(fixture, dir);
+        RawCheckpoints.write(dir.resolve("model.safetensors"), t, "pt");
         if (config != null) {
             boolean changed = false;
             for (String name : new String[] {"config.json", "qconfig.json", "quantize_config.json"}) {
@@ -227,7 +229,7 @@ class IncCheckpointTest {
 
     /** The first stored tensor with this suffix: the module checked first. */
     private String first(String suffix) throws IOException {
-        return Checkpoints.read(dir.resolve("model.safetensors")).keySet().stream().filter(n -> n.endsWith(suffix))
+        return RawCheckpoints.read(dir.resolve("model.safetensors")).keySet().stream().filter(n -> n.endsWith(suffix))
                 .findFirst().orElseThrow();
     }
 

@@ -3,6 +3,9 @@ package dev.requant.plugins.intel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.requant.plugins.support.JsonValues;
+import dev.requant.plugins.testing.Checkpoints;
+import dev.requant.plugins.testing.RawCheckpoints;
 import dev.requant.spi.BadInputException;
 import dev.requant.spi.Detection;
 import dev.requant.spi.ElementType;
@@ -32,7 +35,7 @@ class IncFixturesTest {
     private static final IntelReader READER = new IntelReader();
 
     static Stream<String> fixtures() throws IOException {
-        return Checkpoints.fixtures("inc_");
+        return RawCheckpoints.fixtures("inc_");
     }
 
     @ParameterizedTest
@@ -40,9 +43,9 @@ class IncFixturesTest {
     @SuppressWarnings("unchecked")
     void decodesExactly(String fixture) throws IOException {
         Path folder = Checkpoints.FIXTURES.resolve(fixture);
-        Map<String, Object> manifest = Json.object(Json.parse(folder.resolve("manifest.json"),
-                Files.readAllBytes(folder.resolve("manifest.json"))));
-        Map<String, Object> spec = Json.object(manifest.get("spec"));
+        Map<String, Object> manifest = JsonValues.asObject(JsonValues.parse(folder.resolve("manifest.json"),
+                Files.readAllBytes(folder.resolve("manifest.json")))).orElse(null);
+        Map<String, Object> spec = JsonValues.asObject(manifest.get("spec")).orElse(null);
         List<Object> quantized = (List<Object>) manifest.get("quantized_tensors");
         boolean optimum = (Boolean) spec.get("optimum");
         assertThat(READER.detect(folder, Checkpoints.CONTEXT)).isEqualTo(Detection.LAYOUT);
@@ -82,8 +85,8 @@ class IncFixturesTest {
                 } else {
                     assertThat(t.info().type()).as(e.name()).isInstanceOf(ElementType.class);
                 }
-                float[] want = Checkpoints.decode(e, SCHEMES);
-                float[] got = Checkpoints.decode(t, SCHEMES);
+                float[] want = RawCheckpoints.decode(e, SCHEMES);
+                float[] got = RawCheckpoints.decode(t, SCHEMES);
                 for (int i = 0; i < want.length; i++) {
                     if (Float.floatToRawIntBits(want[i]) != Float.floatToRawIntBits(got[i])) {
                         assertThat(got[i]).as("%s %s element %d", fixture, e.name(), i).isEqualTo(want[i]);

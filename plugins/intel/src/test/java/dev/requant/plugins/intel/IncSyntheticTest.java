@@ -2,7 +2,9 @@ package dev.requant.plugins.intel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.requant.plugins.intel.Checkpoints.Raw;
+import dev.requant.plugins.testing.Checkpoints;
+import dev.requant.plugins.testing.RawCheckpoints.Raw;
+import dev.requant.plugins.testing.RawCheckpoints;
 import dev.requant.spi.Detection;
 import dev.requant.spi.Encoding;
 import dev.requant.spi.ModelSource;
@@ -112,7 +114,7 @@ class IncSyntheticTest {
         Map<String, Raw> t = new LinkedHashMap<>();
         t.put(P + ".qweight", new Raw("I8", new long[] {3, 48}, pack(codes(l), l.bits(), 1, 0)));
         t.put(P + ".qzeros", new Raw("I8", new long[] {3, 3}, pack(l.zeros(), l.bits(), 1, 0)));
-        t.put(P + ".scales", new Raw("F16", new long[] {10, 3}, Checkpoints.f16(flat(l.scales()))));
+        t.put(P + ".scales", new Raw("F16", new long[] {10, 3}, RawCheckpoints.f16(flat(l.scales()))));
         assertDecodes(t, qconfig(2, 16, false, true), "qconfig.json", l,
                 "inc{act_order:false,bits:2,dim:0,format:native,group:16,scale:f16,sym:false,word:i8}");
     }
@@ -146,14 +148,14 @@ class IncSyntheticTest {
 
     private void assertDecodes(Map<String, Raw> tensors, String config, String configName, Layer l, String type)
             throws IOException {
-        Checkpoints.write(dir.resolve("model.safetensors"), tensors);
+        RawCheckpoints.write(dir.resolve("model.safetensors"), tensors, "pt");
         Files.writeString(dir.resolve(configName), config);
         assertThat(READER.detect(dir, Checkpoints.CONTEXT)).isEqualTo(Detection.LAYOUT);
         try (ModelSource m = READER.open(dir, Checkpoints.CONTEXT)) {
             SourceTensor w = m.tensors().stream().filter(t -> t.name().equals(P + ".weight")).findFirst().orElseThrow();
             assertThat(((Encoding) w.info().type()).id()).isEqualTo(type);
             assertThat(w.info().shape().dims()).containsExactly(l.out(), l.in());
-            float[] got = Checkpoints.decode(w, SCHEMES);
+            float[] got = RawCheckpoints.decode(w, SCHEMES);
             for (int r = 0; r < l.out(); r++) {
                 for (int k = 0; k < l.in(); k++) {
                     assertThat(got[r * l.in() + k]).as("[%d][%d]", r, k).isEqualTo(l.value(r, k));
@@ -190,7 +192,7 @@ class IncSyntheticTest {
         Map<String, Raw> t = new LinkedHashMap<>();
         t.put(P + ".qweight", new Raw("I32", new long[] {(l.in() + n - 1) / n, l.out()}, pack(codesT, l.bits(), 4, 0)));
         t.put(P + ".qzeros", new Raw("I32", new long[] {groups, (l.out() + n - 1) / n}, pack(zerosT, l.bits(), 4, 1)));
-        t.put(P + ".scales", new Raw("F16", new long[] {groups, l.out()}, Checkpoints.f16(scalesT)));
+        t.put(P + ".scales", new Raw("F16", new long[] {groups, l.out()}, RawCheckpoints.f16(scalesT)));
         t.put(P + ".bias", new Raw("F16", new long[] {l.out()}, new byte[2 * l.out()]));
         t.put(P + ".scale_bf16_to_fp8", new Raw("BF16", new long[] {1}, new byte[2]));
         return t;

@@ -1,5 +1,6 @@
 package dev.requant.plugins.mlx;
 
+import dev.requant.plugins.support.JsonValues;
 import dev.requant.spi.BadInputException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -38,13 +39,13 @@ record MlxConfig(Params defaults, Map<String, Optional<Params>> modules) {
 
     /** The object holding MLX's quantization in a parsed config.json, if there is one. */
     static Optional<Map<String, Object>> section(Object config) {
-        Map<String, Object> root = Json.object(config);
+        Map<String, Object> root = JsonValues.asObject(config).orElse(null);
         if (root == null) {
             return Optional.empty();
         }
-        Map<String, Object> q = Json.object(root.get("quantization"));
+        Map<String, Object> q = JsonValues.asObject(root.get("quantization")).orElse(null);
         if (q == null) {
-            q = Json.object(root.get("quantization_config"));
+            q = JsonValues.asObject(root.get("quantization_config")).orElse(null);
             if (q != null && q.containsKey("quant_method")) {
                 return Optional.empty();
             }
@@ -54,7 +55,7 @@ record MlxConfig(Params defaults, Map<String, Optional<Params>> modules) {
 
     /** MLX's quantization from a config.json, if it has one. */
     static Optional<MlxConfig> read(Path file, byte[] json) throws BadInputException {
-        Optional<Map<String, Object>> section = section(Json.parse(file, json));
+        Optional<Map<String, Object>> section = section(JsonValues.parse(file, json));
         if (section.isEmpty()) {
             return Optional.empty();
         }
@@ -69,8 +70,8 @@ record MlxConfig(Params defaults, Map<String, Optional<Params>> modules) {
             }
             if (e.getValue() instanceof Boolean b) {
                 modules.put(key, b ? Optional.of(defaults) : Optional.empty());
-            } else if (Json.object(e.getValue()) != null) {
-                Map<String, Object> o = Json.object(e.getValue());
+            } else if (JsonValues.asObject(e.getValue()).orElse(null) != null) {
+                Map<String, Object> o = JsonValues.asObject(e.getValue()).orElse(null);
                 modules.put(key, Optional.of(new Params(integer(file, o, "bits", defaults.bits()),
                         integer(file, o, "group_size", defaults.groupSize()), mode(file, o, defaults.mode()))));
             }

@@ -10,7 +10,7 @@ import org.pf4j.Extension;
 
 /**
  * Reads MLX quantized checkpoints (mlx-lm's {@code convert -q}): safetensors files, single or
- * sharded, opened through the safetensors reader. See {@link MlxModel} for how tensors are grouped
+ * sharded, opened through the safetensors reader. See {@link MlxCheckpoint} for how tensors are grouped
  * and {@link MlxScheme} for the encoding.
  */
 @Extension
@@ -33,7 +33,7 @@ public final class MlxReader implements FormatReader {
     @Override
     public Detection detect(Path path, ReaderContext context) {
         try (ModelSource container = context.open(CONTAINER, path)) {
-            return MlxModel.recognises(path, container) ? Detection.LAYOUT : Detection.NONE;
+            return MlxCheckpoint.recognises(path, container) ? Detection.LAYOUT : Detection.NONE;
         } catch (IOException | RuntimeException e) {
             return Detection.NONE;
         }
@@ -43,7 +43,7 @@ public final class MlxReader implements FormatReader {
     public ModelSource open(Path path, ReaderContext context) throws IOException {
         ModelSource container = context.open(CONTAINER, path);
         try {
-            return MlxModel.open(path, container, scheme);
+            return MlxCheckpoint.open(path, container, scheme);
         } catch (IOException | RuntimeException e) {
             container.close();
             throw e;

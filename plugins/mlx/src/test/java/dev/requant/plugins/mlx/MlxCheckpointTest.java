@@ -3,7 +3,9 @@ package dev.requant.plugins.mlx;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.requant.plugins.mlx.Checkpoints.Raw;
+import dev.requant.plugins.testing.Checkpoints;
+import dev.requant.plugins.testing.RawCheckpoints.Raw;
+import dev.requant.plugins.testing.RawCheckpoints;
 import dev.requant.spi.BadInputException;
 import dev.requant.spi.Detection;
 import dev.requant.spi.ElementType;
@@ -37,8 +39,8 @@ class MlxCheckpointTest {
 
     @Test
     void perModuleOverridesInConfigAcrossShards() throws IOException {
-        Map<String, Raw> g64 = Checkpoints.read(Checkpoints.FIXTURES.resolve("mlx_4bit_g64"));
-        Map<String, Raw> b8 = Checkpoints.read(Checkpoints.FIXTURES.resolve("mlx_8bit_g32"));
+        Map<String, Raw> g64 = RawCheckpoints.read(Checkpoints.FIXTURES.resolve("mlx_4bit_g64"));
+        Map<String, Raw> b8 = RawCheckpoints.read(Checkpoints.FIXTURES.resolve("mlx_8bit_g32"));
         Map<String, Raw> first = new LinkedHashMap<>();
         Map<String, Raw> second = new LinkedHashMap<>();
         for (var e : g64.entrySet()) {
@@ -51,8 +53,8 @@ class MlxCheckpointTest {
             first.put(Q_PROJ + suffix, b8.get(Q_PROJ + suffix));
             second.put(DOWN_PROJ + suffix, b8.get(DOWN_PROJ + suffix));
         }
-        Checkpoints.write(dir.resolve("model-00001-of-00002.safetensors"), first);
-        Checkpoints.write(dir.resolve("model-00002-of-00002.safetensors"), second);
+        RawCheckpoints.write(dir.resolve("model-00001-of-00002.safetensors"), first, "mlx");
+        RawCheckpoints.write(dir.resolve("model-00002-of-00002.safetensors"), second, "mlx");
         StringBuilder index = new StringBuilder("{\"metadata\": {\"total_size\": 1}, \"weight_map\": {");
         first.keySet().forEach(k -> index.append('"').append(k).append("\": \"model-00001-of-00002.safetensors\","));
         second.keySet().forEach(k -> index.append('"').append(k).append("\": \"model-00002-of-00002.safetensors\","));
@@ -76,7 +78,7 @@ class MlxCheckpointTest {
                     assertThat(t.info().type()).isEqualTo(ElementType.F16);
                 }
                 float[] want = (eight ? b8Expected : g64Expected).get(t.name());
-                assertThat(Checkpoints.decode(t, SCHEMES)).as(t.name()).containsExactly(want);
+                assertThat(RawCheckpoints.decode(t, SCHEMES)).as(t.name()).containsExactly(want);
             }
         }
     }
@@ -137,7 +139,7 @@ class MlxCheckpointTest {
 
     @Test
     void configThatQuantizesAFloatModule() throws IOException {
-        Checkpoints.copyFixture("mlx_4bit_g64", dir);
+        RawCheckpoints.copyFixture("mlx_4bit_g64", dir);
         writeConfig("mlx_4bit_g64", c -> c.replace("\"mode\": \"affine\"",
                 "\"mode\": \"affine\", \"model.layers.0.mlp.down_proj\": {\"bits\": 4, \"group_size\": 32}"));
         assertRefused("model.layers.0.mlp.down_proj.weight", "config.json quantizes model.layers.0.mlp.down_proj (bits 4,"
@@ -187,7 +189,7 @@ class MlxCheckpointTest {
         t.put("a.scales", new Raw("F16", new long[] {32, 1}, new byte[64]));
         t.put("a.biases", new Raw("F16", new long[] {32, 1}, new byte[64]));
         t.put("b.weight", new Raw("F16", new long[] {64, 48}, new byte[64 * 48 * 2]));
-        Path file = Checkpoints.write(dir.resolve("lone.safetensors"), t);
+        Path file = RawCheckpoints.write(dir.resolve("lone.safetensors"), t, "mlx");
         assertThat(READER.detect(file, Checkpoints.CONTEXT)).isEqualTo(Detection.LAYOUT);
         assertThatThrownBy(() -> READER.open(file, Checkpoints.CONTEXT)).isInstanceOf(BadInputException.class)
                 .hasMessageContaining("MLX weights without the config.json that says their bits and group size, and the"
@@ -208,9 +210,9 @@ class MlxCheckpointTest {
     /** mlx_3bit_g32 rewritten as one file, its tensors and config changed. */
     private void damaged(Consumer<Map<String, Raw>> tensors, UnaryOperator<String> config)
             throws IOException {
-        Map<String, Raw> t = Checkpoints.read(Checkpoints.FIXTURES.resolve("mlx_3bit_g32"));
+        Map<String, Raw> t = RawCheckpoints.read(Checkpoints.FIXTURES.resolve("mlx_3bit_g32"));
         tensors.accept(t);
-        Checkpoints.write(dir.resolve("model.safetensors"), t);
+        RawCheckpoints.write(dir.resolve("model.safetensors"), t, "mlx");
         writeConfig("mlx_3bit_g32", config);
     }
 
@@ -236,7 +238,7 @@ class MlxCheckpointTest {
 
     /** The weight of the module stored first in the damaged copy, which is checked first. */
     private String firstModule() throws IOException {
-        String scales = Checkpoints.read(dir.resolve("model.safetensors")).keySet().stream()
+        String scales = RawCheckpoints.read(dir.resolve("model.safetensors")).keySet().stream()
                 .filter(n -> n.endsWith(".scales") || n.endsWith(".biases")).findFirst().orElseThrow();
         return scales.substring(0, scales.lastIndexOf('.')) + ".weight";
     }
@@ -251,7 +253,7 @@ class MlxCheckpointTest {
         try (ModelSource e = Checkpoints.CONTEXT.open("safetensors", Checkpoints.FIXTURES.resolve(fixture)
                 .resolve("expected.safetensors"))) {
             for (SourceTensor t : e.tensors()) {
-                out.put(t.name(), Checkpoints.decode(t, SCHEMES));
+                out.put(t.name(), RawCheckpoints.decode(t, SCHEMES));
             }
         }
         return out;

@@ -2,6 +2,9 @@ package dev.requant.plugins.mlx;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.requant.plugins.support.JsonValues;
+import dev.requant.plugins.testing.Checkpoints;
+import dev.requant.plugins.testing.RawCheckpoints;
 import dev.requant.spi.Detection;
 import dev.requant.spi.ElementType;
 import dev.requant.spi.Encoding;
@@ -32,7 +35,7 @@ class MlxFixturesTest {
     Path dir;
 
     static Stream<String> fixtures() throws IOException {
-        return Checkpoints.fixtures("mlx_");
+        return RawCheckpoints.fixtures("mlx_");
     }
 
     @ParameterizedTest
@@ -55,9 +58,9 @@ class MlxFixturesTest {
     @SuppressWarnings("unchecked")
     private static void assertDecodesExactly(String fixture, Path input) throws IOException {
         Path folder = Checkpoints.FIXTURES.resolve(fixture);
-        Map<String, Object> manifest = Json.object(Json.parse(folder.resolve("manifest.json"),
-                Files.readAllBytes(folder.resolve("manifest.json"))));
-        Map<String, Object> spec = Json.object(manifest.get("spec"));
+        Map<String, Object> manifest = JsonValues.asObject(JsonValues.parse(folder.resolve("manifest.json"),
+                Files.readAllBytes(folder.resolve("manifest.json")))).orElse(null);
+        Map<String, Object> spec = JsonValues.asObject(manifest.get("spec")).orElse(null);
         List<Object> quantized = (List<Object>) manifest.get("quantized_tensors");
         String scale = spec.get("dtype").equals("bfloat16") ? "bf16" : "f16";
         Encoding encoding = new Encoding(MlxScheme.ID, Map.of("bits", spec.get("bits").toString(),
@@ -79,8 +82,8 @@ class MlxFixturesTest {
                 } else {
                     assertThat(t.info().type()).as(e.name()).isInstanceOf(ElementType.class);
                 }
-                float[] want = Checkpoints.decode(e, SCHEMES);
-                float[] got = Checkpoints.decode(t, SCHEMES);
+                float[] want = RawCheckpoints.decode(e, SCHEMES);
+                float[] got = RawCheckpoints.decode(t, SCHEMES);
                 for (int i = 0; i < want.length; i++) {
                     if (Float.floatToRawIntBits(want[i]) != Float.floatToRawIntBits(got[i])) {
                         assertThat(got[i]).as("%s %s element %d", fixture, e.name(), i).isEqualTo(want[i]);

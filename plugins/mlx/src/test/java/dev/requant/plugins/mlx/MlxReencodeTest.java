@@ -3,6 +3,9 @@ package dev.requant.plugins.mlx;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.requant.kernels.Kernels;
+import dev.requant.plugins.support.JsonValues;
+import dev.requant.plugins.testing.Checkpoints;
+import dev.requant.plugins.testing.RawCheckpoints;
 import dev.requant.spi.Encoding;
 import dev.requant.spi.ModelSource;
 import dev.requant.spi.PartSpec;
@@ -35,14 +38,14 @@ class MlxReencodeTest {
     private static final MlxScheme SCHEME = new MlxScheme();
 
     static Stream<String> fixtures() throws IOException {
-        return Checkpoints.fixtures("mlx_");
+        return RawCheckpoints.fixtures("mlx_");
     }
 
     @ParameterizedTest
     @MethodSource("fixtures")
     void fromTheSourceWeightsEveryPartIsTheStoredOne(String fixture) throws IOException {
         Path dir = Checkpoints.FIXTURES.resolve(fixture);
-        Map<?, ?> manifest = (Map<?, ?>) Json.parse(dir, Files.readAllBytes(dir.resolve("manifest.json")));
+        Map<?, ?> manifest = (Map<?, ?>) JsonValues.parse(dir, Files.readAllBytes(dir.resolve("manifest.json")));
         String source = (String) manifest.get("source_file");
         int quantized = 0;
         try (ModelSource model = new MlxReader().open(dir, Checkpoints.CONTEXT);

@@ -3,6 +3,7 @@ package dev.requant.plugins.mlx;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.requant.plugins.testing.RawCheckpoints;
 import dev.requant.spi.ElementType;
 import dev.requant.spi.Encoding;
 import dev.requant.spi.PartSpec;
@@ -150,8 +151,8 @@ class MlxSchemeTest {
             StoredTensor t = new StoredTensor(new TensorInfo("w", Shape.of(2, 3, in),
                     scheme.encoding(bits, group, ElementType.F16)), List.of(
                     part("weight", ElementType.U32, Shape.of(2, 3, in * bits / 32), packed),
-                    part("scales", ElementType.F16, Shape.of(2, 3, groups), Checkpoints.f16(s)),
-                    part("biases", ElementType.F16, Shape.of(2, 3, groups), Checkpoints.f16(b))));
+                    part("scales", ElementType.F16, Shape.of(2, 3, groups), RawCheckpoints.f16(s)),
+                    part("biases", ElementType.F16, Shape.of(2, 3, groups), RawCheckpoints.f16(b))));
             float[] all = new float[rows * in];
             scheme.decode(t, 0, rows, all, 0);
             for (int r = 0; r < rows; r++) {

@@ -1,23 +1,23 @@
-package dev.requant.plugins.awq;
+package dev.requant.plugins.support;
 
 import dev.requant.kernels.ElementKernels;
 import dev.requant.kernels.Kernels;
 import dev.requant.spi.ElementType;
 import dev.requant.spi.TensorPart;
 
-/** Values of a stored float part (scales): f16, bf16 or f32. */
-final class Floats {
+/** Values of a stored float part (scales and the like): f16, bf16 or f32. */
+public final class FloatParts {
     private static final ElementKernels K = Kernels.elements();
 
-    private Floats() {
+    private FloatParts() {
     }
 
-    static boolean readable(ElementType t) {
+    public static boolean readable(ElementType t) {
         return t == ElementType.F16 || t == ElementType.BF16 || t == ElementType.F32;
     }
 
     /** {@code count} values of {@code part} from element {@code first} on. */
-    static void read(TensorPart part, long first, float[] dst, int dstOffset, int count) {
+    public static void read(TensorPart part, long first, float[] dst, int dstOffset, int count) {
         ElementType t = part.spec().dtype();
         long offset = t.bytesFor(first);
         switch (t) {

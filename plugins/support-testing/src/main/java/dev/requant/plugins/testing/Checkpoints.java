@@ -1,4 +1,4 @@
-package dev.requant.plugins.gptq;
+package dev.requant.plugins.testing;
 
 import dev.requant.kernels.Kernels;
 import dev.requant.plugins.safetensors.SafetensorsReader;
@@ -25,12 +25,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
-/** Test helpers: the host's way of opening through the safetensors reader, fixtures, and damaged copies. */
-final class Checkpoints {
-    static final Path FIXTURES = Path.of(System.getProperty("requant.shared")).resolve("fixtures");
+/**
+ * Test helpers of the quantized-checkpoint plugins: the shared fixtures, the host's way of opening
+ * through the real safetensors reader, checkpoints written from stored tensors, and damaged copies.
+ */
+public final class Checkpoints {
+    public static final Path FIXTURES = Path.of(System.getProperty("requant.shared")).resolve("fixtures");
 
     /** What the host gives a reader: other readers by id (here the safetensors one). */
-    static final ReaderContext CONTEXT = new ReaderContext() {
+    public static final ReaderContext CONTEXT = new ReaderContext() {
         @Override
         public ModelSource open(String readerId, Path path) throws IOException {
             if (!readerId.equals(SafetensorsReader.ID)) {
@@ -41,16 +44,16 @@ final class Checkpoints {
     };
 
     /** A tensor to write: name, dtype, shape and little-endian bytes. */
-    record Tensor(String name, ElementType dtype, long[] shape, byte[] data) {
-        Tensor withData(byte[] newData) {
+    public record Tensor(String name, ElementType dtype, long[] shape, byte[] data) {
+        public Tensor withData(byte[] newData) {
             return new Tensor(name, dtype, shape, newData);
         }
 
-        Tensor withShape(long... newShape) {
+        public Tensor withShape(long... newShape) {
             return new Tensor(name, dtype, newShape, data);
         }
 
-        Tensor withInt(long i, int value) {
+        public Tensor withInt(long i, int value) {
             byte[] copy = data.clone();
             ByteBuffer.wrap(copy).order(ByteOrder.LITTLE_ENDIAN).putInt(Math.toIntExact(4 * i), value);
             return withData(copy);
@@ -60,12 +63,12 @@ final class Checkpoints {
     private Checkpoints() {
     }
 
-    static Path fixture(String name) {
+    public static Path fixture(String name) {
         return FIXTURES.resolve(name);
     }
 
     /** The tensors of a checkpoint's weight files, as stored, in file order. */
-    static List<Tensor> stored(Path checkpoint) throws IOException {
+    public static List<Tensor> stored(Path checkpoint) throws IOException {
         try (ModelSource s = new SafetensorsReader().open(checkpoint, CONTEXT)) {
             List<Tensor> out = new ArrayList<>();
             for (SourceTensor t : s.tensors()) {
@@ -78,7 +81,7 @@ final class Checkpoints {
     }
 
     /** {@code expected.safetensors} of a fixture: f32 values by name. */
-    static Map<String, float[]> expected(Path fixture) throws IOException {
+    public static Map<String, float[]> expected(Path fixture) throws IOException {
         Map<String, float[]> out = new LinkedHashMap<>();
         try (ModelSource s = new SafetensorsReader().open(fixture.resolve("expected.safetensors"), CONTEXT)) {
             for (SourceTensor t : s.tensors()) {
@@ -89,7 +92,7 @@ final class Checkpoints {
     }
 
     /** The values of a plain float tensor. */
-    static float[] plain(StoredTensor t) {
+    public static float[] plain(StoredTensor t) {
         int n = Math.toIntExact(t.info().shape().numel());
         float[] v = new float[n];
         TensorPart p = t.parts().getFirst();
@@ -103,7 +106,7 @@ final class Checkpoints {
     }
 
     /** Every value of a tensor, decoded {@code chunkRows} rows at a time by {@code scheme} when quantized. */
-    static float[] decode(SourceTensor t, QuantScheme scheme, int chunkRows) {
+    public static float[] decode(SourceTensor t, QuantScheme scheme, int chunkRows) {
         if (!(t.info().type() instanceof Encoding)) {
             return plain((StoredTensor) t);
         }
@@ -118,7 +121,7 @@ final class Checkpoints {
     }
 
     /** Index of the first element whose bits differ, or -1. */
-    static int firstDifference(float[] expected, float[] actual) {
+    public static int firstDifference(float[] expected, float[] actual) {
         if (expected.length != actual.length) {
             return Math.min(expected.length, actual.length);
         }
@@ -131,7 +134,7 @@ final class Checkpoints {
     }
 
     /** Writes a safetensors file (header padded to 8 bytes, as the Rust writer does). */
-    static Path write(Path file, List<Tensor> tensors) {
+    public static Path write(Path file, List<Tensor> tensors) {
         StringBuilder h = new StringBuilder("{");
         long offset = 0;
         for (Tensor t : tensors) {
@@ -160,7 +163,7 @@ final class Checkpoints {
     }
 
     /** A copy of a fixture's side files (config.json, ...) into {@code dir}. */
-    static void copySideFiles(Path fixture, Path dir) throws IOException {
+    public static void copySideFiles(Path fixture, Path dir) throws IOException {
         Files.createDirectories(dir);
         try (var files = Files.list(fixture)) {
             for (Path p : files.filter(p -> p.getFileName().toString().endsWith(".json")
@@ -172,17 +175,17 @@ final class Checkpoints {
     }
 
     /** The tensor named {@code name}. */
-    static Tensor named(List<Tensor> tensors, String name) {
+    public static Tensor named(List<Tensor> tensors, String name) {
         return tensors.stream().filter(t -> t.name().equals(name)).findFirst().orElseThrow();
     }
 
     /** The list with the tensor of the same name replaced. */
-    static List<Tensor> replace(List<Tensor> tensors, Tensor replacement) {
+    public static List<Tensor> replace(List<Tensor> tensors, Tensor replacement) {
         return tensors.stream().map(t -> t.name().equals(replacement.name()) ? replacement : t).toList();
     }
 
     /** The list without the named tensor. */
-    static List<Tensor> without(List<Tensor> tensors, String name) {
+    public static List<Tensor> without(List<Tensor> tensors, String name) {
         return tensors.stream().filter(t -> !t.name().equals(name)).toList();
     }
 }

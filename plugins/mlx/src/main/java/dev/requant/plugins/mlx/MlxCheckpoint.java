@@ -1,5 +1,6 @@
 package dev.requant.plugins.mlx;
 
+import dev.requant.plugins.support.GroupedModel;
 import dev.requant.spi.AuxFile;
 import dev.requant.spi.BadInputException;
 import dev.requant.spi.ElementType;
@@ -25,18 +26,13 @@ import java.util.Set;
  * quantized when its {@code scales} exist, as mlx-lm's loader decides; bits and group size come from
  * config.json (its per-module entries first), or from the shapes when there is no config.json.
  */
-final class MlxModel implements ModelSource {
+final class MlxCheckpoint {
     static final String CONFIG = "config.json";
     private static final String SCALES_SUFFIX = "." + MlxScheme.SCALES;
     private static final String BIASES_SUFFIX = "." + MlxScheme.BIASES;
     private static final String WEIGHT_SUFFIX = "." + MlxScheme.WEIGHT;
 
-    private final ModelSource container;
-    private final List<SourceTensor> tensors;
-
-    private MlxModel(ModelSource container, List<SourceTensor> tensors) {
-        this.container = container;
-        this.tensors = List.copyOf(tensors);
+    private MlxCheckpoint() {
     }
 
     /** Whether a container holds an MLX checkpoint: MLX's config.json entry, or its tensors. */
@@ -62,7 +58,7 @@ final class MlxModel implements ModelSource {
     }
 
     /** Groups and checks the tensors of {@code container}; closes nothing on failure. */
-    static MlxModel open(Path path, ModelSource container, MlxScheme scheme) throws IOException {
+    static ModelSource open(Path path, ModelSource container, MlxScheme scheme) throws IOException {
         Optional<MlxConfig> config = config(path, container.metadata());
         Map<String, StoredTensor> byName = stored(container);
         Map<String, MlxModule> modules = new LinkedHashMap<>();
@@ -112,7 +108,7 @@ final class MlxModel implements ModelSource {
                 out.add(modules.get(prefix).logical(scheme, params.get(prefix)));
             }
         }
-        return new MlxModel(container, out);
+        return new GroupedModel(MlxReader.ID, container, out);
     }
 
     private static MlxModule module(Path path, String prefix, Map<String, StoredTensor> byName) throws BadInputException {
@@ -185,25 +181,5 @@ final class MlxModel implements ModelSource {
         }
         Path folder = Files.isDirectory(path) ? path : path.toAbsolutePath().getParent();
         return MlxConfig.read(folder.resolve(CONFIG), file.get().bytes());
-    }
-
-    @Override
-    public String format() {
-        return MlxReader.ID;
-    }
-
-    @Override
-    public Metadata metadata() {
-        return container.metadata();
-    }
-
-    @Override
-    public List<SourceTensor> tensors() {
-        return tensors;
-    }
-
-    @Override
-    public void close() throws IOException {
-        container.close();
     }
 }

@@ -1,5 +1,6 @@
 package dev.requant.plugins.intel;
 
+import dev.requant.plugins.support.GroupedModel;
 import dev.requant.spi.BadInputException;
 import dev.requant.spi.Metadata;
 import dev.requant.spi.ModelSource;
@@ -28,13 +29,8 @@ import java.util.Set;
  * all-zero {@code bias} neural-compressor registers on every layer is a part of the logical tensor,
  * not a model parameter; a bias that is not zero passes through as {@code P.bias}.
  */
-final class IncModel implements ModelSource {
-    private final ModelSource container;
-    private final List<SourceTensor> tensors;
-
-    private IncModel(ModelSource container, List<SourceTensor> tensors) {
-        this.container = container;
-        this.tensors = List.copyOf(tensors);
+final class IncCheckpoint {
+    private IncCheckpoint() {
     }
 
     /**
@@ -70,7 +66,7 @@ final class IncModel implements ModelSource {
     }
 
     /** Groups and checks the tensors of {@code container}; closes nothing on failure. */
-    static IncModel open(Path path, ModelSource container) throws IOException {
+    static ModelSource open(Path path, ModelSource container) throws IOException {
         Map<String, StoredTensor> byName = stored(container);
         Optional<StoredTensor> blob = ItrexBlob.find(byName);
         if (blob.isPresent()) {
@@ -124,7 +120,7 @@ final class IncModel implements ModelSource {
                 out.add(logical.get(m.prefix()));
             }
         }
-        return new IncModel(container, out);
+        return new GroupedModel(IntelReader.ID, container, out);
     }
 
     private static IncConfig.Setting optimumSetting(Path path, Path folder, Metadata metadata, List<IncModule> modules)
@@ -176,25 +172,5 @@ final class IncModel implements ModelSource {
             }
         }
         return byName;
-    }
-
-    @Override
-    public String format() {
-        return IntelReader.ID;
-    }
-
-    @Override
-    public Metadata metadata() {
-        return container.metadata();
-    }
-
-    @Override
-    public List<SourceTensor> tensors() {
-        return tensors;
-    }
-
-    @Override
-    public void close() throws IOException {
-        container.close();
     }
 }
