@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -39,7 +38,7 @@ final class IncCheckpoint {
      * GPTQ-shaped modules that all carry an all-zero bias.
      */
     static boolean recognises(ModelSource container) {
-        Map<String, StoredTensor> byName = stored(container);
+        Map<String, StoredTensor> byName = GroupedModel.storedByName(container);
         if (ItrexBlob.find(byName).isPresent()) {
             return true;
         }
@@ -67,7 +66,7 @@ final class IncCheckpoint {
 
     /** Groups and checks the tensors of {@code container}; closes nothing on failure. */
     static ModelSource open(Path path, ModelSource container) throws IOException {
-        Map<String, StoredTensor> byName = stored(container);
+        Map<String, StoredTensor> byName = GroupedModel.storedByName(container);
         Optional<StoredTensor> blob = ItrexBlob.find(byName);
         if (blob.isPresent()) {
             throw ItrexBlob.refusal(path, blob.get(), container.metadata());
@@ -162,15 +161,5 @@ final class IncCheckpoint {
             }
         }
         return out;
-    }
-
-    private static Map<String, StoredTensor> stored(ModelSource container) {
-        Map<String, StoredTensor> byName = new LinkedHashMap<>();
-        for (SourceTensor t : container.tensors()) {
-            if (t instanceof StoredTensor s && s.parts().size() == 1) {
-                byName.put(t.name(), s);
-            }
-        }
-        return byName;
     }
 }

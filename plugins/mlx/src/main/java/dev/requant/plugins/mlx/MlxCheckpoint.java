@@ -44,7 +44,7 @@ final class MlxCheckpoint {
         } catch (IOException e) {
             // an unreadable config.json does not decide; the tensors still can
         }
-        Map<String, StoredTensor> byName = stored(container);
+        Map<String, StoredTensor> byName = GroupedModel.storedByName(container);
         for (String name : byName.keySet()) {
             if (name.endsWith(SCALES_SUFFIX)) {
                 String prefix = name.substring(0, name.length() - SCALES_SUFFIX.length());
@@ -60,7 +60,7 @@ final class MlxCheckpoint {
     /** Groups and checks the tensors of {@code container}; closes nothing on failure. */
     static ModelSource open(Path path, ModelSource container, MlxScheme scheme) throws IOException {
         Optional<MlxConfig> config = config(path, container.metadata());
-        Map<String, StoredTensor> byName = stored(container);
+        Map<String, StoredTensor> byName = GroupedModel.storedByName(container);
         Map<String, MlxModule> modules = new LinkedHashMap<>();
         for (String name : byName.keySet()) {
             String prefix = name.endsWith(SCALES_SUFFIX) ? name.substring(0, name.length() - SCALES_SUFFIX.length())
@@ -161,16 +161,6 @@ final class MlxCheckpoint {
             }
         }
         return null;
-    }
-
-    private static Map<String, StoredTensor> stored(ModelSource container) {
-        Map<String, StoredTensor> byName = new LinkedHashMap<>();
-        for (SourceTensor t : container.tensors()) {
-            if (t instanceof StoredTensor s && s.parts().size() == 1) {
-                byName.put(t.name(), s);
-            }
-        }
-        return byName;
     }
 
     /** MLX's entry of the config.json beside the weights, if there is one. */
