@@ -10,7 +10,6 @@ import dev.requant.spi.SourceTensor;
 import dev.requant.spi.StoredTensor;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
@@ -90,18 +89,13 @@ public final class AwqReader implements FormatReader {
 
     /** A layer without g_idx whose shapes are an AWQ packing's. */
     private static boolean hasAwqLayer(ModelSource container) {
-        Map<String, Map<String, StoredTensor>> layers = new HashMap<>();
         Set<String> withGroupIndex = new HashSet<>();
         for (SourceTensor t : container.tensors()) {
             if (t.name().endsWith(".g_idx")) {
                 withGroupIndex.add(t.name().substring(0, t.name().length() - "g_idx".length()));
             }
-            Optional<String[]> split = AwqTensors.split(t.name());
-            if (split.isPresent() && t instanceof StoredTensor s) {
-                layers.computeIfAbsent(split.get()[0], k -> new HashMap<>()).put(split.get()[1], s);
-            }
         }
-        for (var layer : layers.entrySet()) {
+        for (var layer : AwqTensors.layers(container).entrySet()) {
             Map<String, StoredTensor> parts = layer.getValue();
             if (parts.size() == 3 && !withGroupIndex.contains(layer.getKey()) && AwqTensors.packingOf(
                     parts.get(AwqScheme.QWEIGHT), parts.get(AwqScheme.QZEROS), parts.get(AwqScheme.SCALES)).isPresent()) {

@@ -1,6 +1,12 @@
 package dev.requant.plugins.awq;
 
+import static dev.requant.plugins.support.LayerParts.describe;
+import static dev.requant.plugins.support.LayerParts.dim;
+import static dev.requant.plugins.support.LayerParts.dtype;
+import static dev.requant.plugins.support.LayerParts.expectShape;
+
 import dev.requant.plugins.support.FloatParts;
+import dev.requant.plugins.support.LayerParts;
 import dev.requant.spi.BadInputException;
 import dev.requant.spi.ElementType;
 import dev.requant.spi.ModelSource;
@@ -12,7 +18,6 @@ import dev.requant.spi.TensorInfo;
 import dev.requant.spi.TensorPart;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -44,16 +49,6 @@ final class AwqTensors {
         return new AwqTensors(file, config).group(source);
     }
 
-    /** The module prefix and part role of a part's name ({@code a.b.qweight} -> {@code a.b.}, qweight). */
-    static Optional<String[]> split(String name) {
-        for (String role : ROLES) {
-            if (name.endsWith("." + role)) {
-                return Optional.of(new String[] {name.substring(0, name.length() - role.length()), role});
-            }
-        }
-        return Optional.empty();
-    }
-
     /** The packing a layer's shapes show, when they show one. */
     static Optional<AwqParams.Version> packingOf(StoredTensor qweight, StoredTensor qzeros, StoredTensor scales) {
         Shape q = qweight.info().shape();
@@ -71,28 +66,13 @@ final class AwqTensors {
         return Optional.empty();
     }
 
+    /** The layers of a source: parts by role, by prefix. */
+    static Map<String, Map<String, StoredTensor>> layers(ModelSource source) {
+        return LayerParts.byPrefix(source, ROLES);
+    }
+
     private List<SourceTensor> group(ModelSource source) throws BadInputException {
-        // in source order: a pass-through tensor, or the prefix of a layer at its first part
-        List<Object> order = new ArrayList<>();
-        Map<String, Map<String, StoredTensor>> layers = new LinkedHashMap<>();
-        for (SourceTensor t : source.tensors()) {
-            Optional<String[]> split = split(t.name());
-            if (split.isEmpty() || !(t instanceof StoredTensor stored)) {
-                order.add(t);
-                continue;
-            }
-            String prefix = split.get()[0];
-            if (!layers.containsKey(prefix)) {
-                layers.put(prefix, new LinkedHashMap<>());
-                order.add(prefix);
-            }
-            layers.get(prefix).put(split.get()[1], stored);
-        }
-        List<SourceTensor> out = new ArrayList<>(order.size());
-        for (Object o : order) {
-            out.add(o instanceof String prefix ? layer(prefix, layers.get(prefix)) : (SourceTensor) o);
-        }
-        return out;
+        return LayerParts.regroup(source, layers(source), this::layer);
     }
 
     private StoredTensor layer(String prefix, Map<String, StoredTensor> parts) throws BadInputException {
@@ -140,9 +120,9 @@ final class AwqTensors {
         long out = 8 * dim(qweight, 1);
         long groups = dim(scales, 0);
         int group = group(name, in, groups);
-        expect(name, scales, Shape.of(in / group, out), "groups of " + group + " over " + in + " inputs, and "
+        expectShape(file, name, scales, Shape.of(in / group, out), "groups of " + group + " over " + in + " inputs, and "
                 + out + " outputs (8 per qweight word)");
-        expect(name, qzeros, Shape.of(in / group, out / 8), "one 4-bit zero point per group and output");
+        expectShape(file, name, qzeros, Shape.of(in / group, out / 8), "one 4-bit zero point per group and output");
         return new AwqParams(4, group, AwqParams.Version.GEMM);
     }
 
@@ -164,8 +144,8 @@ final class AwqTensors {
         } catch (IllegalArgumentException e) {
             throw BadInputException.inTensor(file, name, e.getMessage());
         }
-        expect(name, qzeros, Shape.of(out, zeroWords), "GEMV zero points of " + in / group + " groups per output");
-        expect(name, scales, Shape.of(out, 8L * zeroWords), "GEMV scales beside " + zeroWords + " zero-point words");
+        expectShape(file, name, qzeros, Shape.of(out, zeroWords), "GEMV zero points of " + in / group + " groups per output");
+        expectShape(file, name, scales, Shape.of(out, 8L * zeroWords), "GEMV scales beside " + zeroWords + " zero-point words");
         return params;
     }
 
@@ -202,26 +182,7 @@ final class AwqTensors {
         }
     }
 
-    private void expect(String name, StoredTensor t, Shape shape, String why) throws BadInputException {
-        if (!t.info().shape().equals(shape)) {
-            throw BadInputException.inTensor(file, name, t.name() + " is " + t.info().shape() + " but " + why
-                    + " need " + shape);
-        }
-    }
-
     private String source() {
         return config.map(AwqConfig::source).orElse("no config: read from the tensor shapes");
-    }
-
-    private static ElementType dtype(StoredTensor t) {
-        return t.parts().getFirst().spec().dtype();
-    }
-
-    private static long dim(StoredTensor t, int i) {
-        return t.info().shape().dim(i);
-    }
-
-    private static String describe(StoredTensor t) {
-        return dtype(t).id() + " " + t.info().shape();
     }
 }

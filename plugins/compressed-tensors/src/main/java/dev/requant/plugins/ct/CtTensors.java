@@ -1,7 +1,15 @@
 package dev.requant.plugins.ct;
 
+import static dev.requant.plugins.support.LayerParts.describe;
+import static dev.requant.plugins.support.LayerParts.dim;
+import static dev.requant.plugins.support.LayerParts.dtype;
+import static dev.requant.plugins.support.LayerParts.expectShape;
+import static dev.requant.plugins.support.LayerParts.rank;
+
 import dev.requant.kernels.Layouts;
 import dev.requant.plugins.support.FloatParts;
+import dev.requant.plugins.support.GroupedModel;
+import dev.requant.plugins.support.LayerParts;
 import dev.requant.spi.BadInputException;
 import dev.requant.spi.ElementType;
 import dev.requant.spi.ModelSource;
@@ -13,8 +21,6 @@ import dev.requant.spi.TensorInfo;
 import dev.requant.spi.TensorPart;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -45,29 +51,10 @@ final class CtTensors {
         return new CtTensors(file, config).group(source);
     }
 
-    /** The module prefix and part role of a part's name ({@code a.b.weight_scale} -> {@code a.b.}, weight_scale). */
-    static Optional<String[]> split(String name) {
-        for (String role : SUFFIXES) {
-            if (name.endsWith("." + role)) {
-                return Optional.of(new String[] {name.substring(0, name.length() - role.length()), role});
-            }
-        }
-        return Optional.empty();
-    }
-
     /** The layers of a source: parts by role, by prefix; the int8 codes of unpacked layers included. */
     static Map<String, Map<String, StoredTensor>> layers(ModelSource source) {
-        Map<String, Map<String, StoredTensor>> layers = new LinkedHashMap<>();
-        Map<String, StoredTensor> byName = new HashMap<>();
-        for (SourceTensor t : source.tensors()) {
-            Optional<String[]> split = split(t.name());
-            if (t instanceof StoredTensor s) {
-                byName.put(t.name(), s);
-                if (split.isPresent()) {
-                    layers.computeIfAbsent(split.get()[0], k -> new LinkedHashMap<>()).put(split.get()[1], s);
-                }
-            }
-        }
+        Map<String, Map<String, StoredTensor>> layers = LayerParts.byPrefix(source, SUFFIXES);
+        Map<String, StoredTensor> byName = GroupedModel.storedByName(source);
         for (var e : layers.entrySet()) {
             StoredTensor codes = byName.get(e.getKey() + CtScheme.CODES);
             if (!e.getValue().containsKey(CtScheme.PACKED) && codes != null) {
@@ -78,19 +65,7 @@ final class CtTensors {
     }
 
     private List<SourceTensor> group(ModelSource source) throws BadInputException {
-        Map<String, Map<String, StoredTensor>> layers = layers(source);
-        Map<String, String> prefixOf = new HashMap<>();
-        layers.forEach((prefix, parts) -> parts.values().forEach(t -> prefixOf.put(t.name(), prefix)));
-        List<SourceTensor> out = new ArrayList<>();
-        for (SourceTensor t : source.tensors()) {
-            String prefix = prefixOf.get(t.name());
-            if (prefix == null) {
-                out.add(t);
-            } else if (layers.containsKey(prefix)) {
-                out.add(layer(prefix, layers.remove(prefix)));
-            }
-        }
-        return out;
+        return LayerParts.regroup(source, layers(source), this::layer);
     }
 
     private StoredTensor layer(String prefix, Map<String, StoredTensor> parts) throws BadInputException {
@@ -140,7 +115,7 @@ final class CtTensors {
                 throw BadInputException.inTensor(file, name, "num_bits " + bits + " is not 1 to 8");
             }
             int perWord = 32 / bits;
-            expect(name, codes, Shape.of(out, (in + perWord - 1) / perWord), bits + "-bit codes of a " + out + " x "
+            expectShape(file, name, codes, Shape.of(out, (in + perWord - 1) / perWord), bits + "-bit codes of a " + out + " x "
                     + in + " weight (weight_shape), " + perWord + " per word,");
             format = CtParams.Format.PACK_QUANTIZED;
         } else {
@@ -255,10 +230,10 @@ final class CtTensors {
             return;
         }
         if (p.format().packed() && dtype(zp) == ElementType.I32) {
-            expect(name, zp, Shape.of((out + p.perWord() - 1) / p.perWord(), groups), p.bits() + "-bit zero points"
+            expectShape(file, name, zp, Shape.of((out + p.perWord() - 1) / p.perWord(), groups), p.bits() + "-bit zero points"
                     + " packed along the " + out + " rows, for " + groups + " groups,");
         } else if (dtype(zp) == ElementType.I8) {
-            expect(name, zp, scale.info().shape(), "int8 zero points beside weight_scale");
+            expectShape(file, name, zp, scale.info().shape(), "int8 zero points beside weight_scale");
         } else {
             throw BadInputException.inTensor(file, name, "weight_zero_point is " + describe(zp) + ", expected "
                     + (p.format().packed() ? "packed i32 or int8" : "int8"));
@@ -284,28 +259,5 @@ final class CtTensors {
                         + " groups of weight_scale");
             }
         }
-    }
-
-    private void expect(String name, StoredTensor t, Shape shape, String why) throws BadInputException {
-        if (!t.info().shape().equals(shape)) {
-            throw BadInputException.inTensor(file, name, t.name() + " is " + t.info().shape() + " but " + why
-                    + " need " + shape);
-        }
-    }
-
-    private static ElementType dtype(StoredTensor t) {
-        return t.parts().getFirst().spec().dtype();
-    }
-
-    private static int rank(StoredTensor t) {
-        return t.info().shape().rank();
-    }
-
-    private static long dim(StoredTensor t, int i) {
-        return t.info().shape().dim(i);
-    }
-
-    private static String describe(StoredTensor t) {
-        return dtype(t).id() + " " + t.info().shape();
     }
 }

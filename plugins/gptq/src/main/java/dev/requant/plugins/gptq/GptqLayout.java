@@ -20,7 +20,8 @@ import java.util.Map;
  * so they must share their parameters.
  */
 final class GptqLayout implements CheckpointLayout {
-    private static final List<String> ROLES = List.of(GptqScheme.QWEIGHT, GptqScheme.QZEROS, GptqScheme.SCALES,
+    /** A layer's parts, in the order GPTQModel stores them. */
+    static final List<String> ROLES = List.of(GptqScheme.QWEIGHT, GptqScheme.QZEROS, GptqScheme.SCALES,
             GptqScheme.G_IDX);
 
     @Override

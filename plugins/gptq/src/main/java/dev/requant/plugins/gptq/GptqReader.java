@@ -10,7 +10,6 @@ import dev.requant.spi.SourceTensor;
 import dev.requant.spi.StoredTensor;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -106,14 +105,7 @@ public final class GptqReader implements FormatReader {
 
     /** A layer with GPTQ's parts, scales as wide as qweight. */
     private static boolean hasGptqLayer(ModelSource container) {
-        Map<String, Map<String, StoredTensor>> layers = new HashMap<>();
-        for (SourceTensor t : container.tensors()) {
-            Optional<String[]> split = GptqTensors.split(t.name());
-            if (split.isPresent() && t instanceof StoredTensor s) {
-                layers.computeIfAbsent(split.get()[0], k -> new HashMap<>()).put(split.get()[1], s);
-            }
-        }
-        for (Map<String, StoredTensor> parts : layers.values()) {
+        for (Map<String, StoredTensor> parts : GptqTensors.layers(container).values()) {
             StoredTensor qweight = parts.get(GptqScheme.QWEIGHT);
             StoredTensor scales = parts.get(GptqScheme.SCALES);
             if (qweight != null && scales != null && parts.containsKey(GptqScheme.QZEROS)

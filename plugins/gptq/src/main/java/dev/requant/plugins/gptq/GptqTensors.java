@@ -1,9 +1,16 @@
 package dev.requant.plugins.gptq;
 
+import static dev.requant.plugins.support.LayerParts.describe;
+import static dev.requant.plugins.support.LayerParts.dim;
+import static dev.requant.plugins.support.LayerParts.dtype;
+import static dev.requant.plugins.support.LayerParts.expectShape;
+import static dev.requant.plugins.support.LayerParts.rank;
+
 import dev.requant.kernels.Layouts;
 import dev.requant.kernels.intpack.IntPacking;
 import dev.requant.kernels.intpack.Words;
 import dev.requant.plugins.support.FloatParts;
+import dev.requant.plugins.support.LayerParts;
 import dev.requant.spi.BadInputException;
 import dev.requant.spi.ElementType;
 import dev.requant.spi.ModelSource;
@@ -15,7 +22,6 @@ import dev.requant.spi.TensorInfo;
 import dev.requant.spi.TensorPart;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -28,9 +34,6 @@ import java.util.Optional;
  * shapes against each other and the bits, and every {@code g_idx} against the groups.
  */
 final class GptqTensors {
-    private static final List<String> ROLES = List.of(GptqScheme.QWEIGHT, GptqScheme.QZEROS, GptqScheme.SCALES,
-            GptqScheme.G_IDX);
-
     private final Path file;
     private final Optional<GptqConfig> config;
 
@@ -43,38 +46,13 @@ final class GptqTensors {
         return new GptqTensors(file, config).group(source);
     }
 
-    /** The module prefix and part role of a part's name ({@code a.b.qweight} -> {@code a.b.}, qweight). */
-    static Optional<String[]> split(String name) {
-        for (String role : ROLES) {
-            if (name.endsWith("." + role)) {
-                return Optional.of(new String[] {name.substring(0, name.length() - role.length()), role});
-            }
-        }
-        return Optional.empty();
+    /** The layers of a source: parts by role, by prefix. */
+    static Map<String, Map<String, StoredTensor>> layers(ModelSource source) {
+        return LayerParts.byPrefix(source, GptqLayout.ROLES);
     }
 
     private List<SourceTensor> group(ModelSource source) throws BadInputException {
-        // in source order: a pass-through tensor, or the prefix of a layer at its first part
-        List<Object> order = new ArrayList<>();
-        Map<String, Map<String, StoredTensor>> layers = new LinkedHashMap<>();
-        for (SourceTensor t : source.tensors()) {
-            Optional<String[]> split = split(t.name());
-            if (split.isEmpty() || !(t instanceof StoredTensor stored)) {
-                order.add(t);
-                continue;
-            }
-            String prefix = split.get()[0];
-            if (!layers.containsKey(prefix)) {
-                layers.put(prefix, new LinkedHashMap<>());
-                order.add(prefix);
-            }
-            layers.get(prefix).put(split.get()[1], stored);
-        }
-        List<SourceTensor> out = new ArrayList<>(order.size());
-        for (Object o : order) {
-            out.add(o instanceof String prefix ? layer(prefix, layers.get(prefix)) : (SourceTensor) o);
-        }
-        return out;
+        return LayerParts.regroup(source, layers(source), this::layer);
     }
 
     private StoredTensor layer(String prefix, Map<String, StoredTensor> parts) throws BadInputException {
@@ -113,11 +91,11 @@ final class GptqTensors {
         IntPacking packing = IntPacking.stream(bits);
         long in = gIdx != null ? dim(gIdx, 0) : inFromWords(name, dim(qweight, 0), bits);
 
-        expect(name, qweight, Shape.of(packing.wordsFor(in), out), bits + "-bit codes of " + in + " inputs and "
+        expectShape(file, name, qweight, Shape.of(packing.wordsFor(in), out), bits + "-bit codes of " + in + " inputs and "
                 + out + " outputs");
-        expect(name, scales, Shape.of(groups, out), "one scale per group and output, like qweight's " + out
+        expectShape(file, name, scales, Shape.of(groups, out), "one scale per group and output, like qweight's " + out
                 + " outputs");
-        expect(name, qzeros, Shape.of(groups, packing.wordsFor(out)), bits + "-bit zero points for the " + groups
+        expectShape(file, name, qzeros, Shape.of(groups, packing.wordsFor(out)), bits + "-bit zero points for the " + groups
                 + " groups of scales and " + out + " outputs");
         int group = settings.group().orElseGet(() -> groupFromShapes(in, groups, gIdx));
         if (group == 0 || group < -1) {
@@ -137,7 +115,7 @@ final class GptqTensors {
         GptqParams params = new GptqParams(bits, group, sym, descAct, format, false);
 
         List<TensorPart> stored = new ArrayList<>();
-        for (String role : ROLES) {
+        for (String role : GptqLayout.ROLES) {
             StoredTensor t = parts.get(role);
             if (t != null) {
                 TensorPart p = t.parts().getFirst();
@@ -235,31 +213,8 @@ final class GptqTensors {
         }
     }
 
-    private void expect(String name, StoredTensor t, Shape shape, String why) throws BadInputException {
-        if (!t.info().shape().equals(shape)) {
-            throw BadInputException.inTensor(file, name, t.name() + " is " + t.info().shape() + " but " + why
-                    + " need " + shape);
-        }
-    }
-
     private String source() {
         return config.map(GptqConfig::source).orElse("no config: read from the tensor shapes");
-    }
-
-    private static ElementType dtype(StoredTensor t) {
-        return t.parts().getFirst().spec().dtype();
-    }
-
-    private static int rank(StoredTensor t) {
-        return t.info().shape().rank();
-    }
-
-    private static long dim(StoredTensor t, int i) {
-        return t.info().shape().dim(i);
-    }
-
-    private static String describe(StoredTensor t) {
-        return dtype(t).id() + " " + t.info().shape();
     }
 
     private static int intAt(StoredTensor t, long i) {
