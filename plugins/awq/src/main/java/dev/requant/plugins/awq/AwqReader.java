@@ -1,6 +1,7 @@
 package dev.requant.plugins.awq;
 
 import dev.requant.plugins.support.GroupedModel;
+import dev.requant.plugins.support.SafetensorsContainer;
 import dev.requant.spi.BadInputException;
 import dev.requant.spi.Detection;
 import dev.requant.spi.FormatReader;
@@ -27,7 +28,6 @@ import org.pf4j.Extension;
 @Extension
 public final class AwqReader implements FormatReader {
     public static final String ID = "awq";
-    private static final String CONTAINER = "safetensors";
     /** A tensor only neural-compressor's export has: its layers look like AWQ GEMV ones. */
     private static final String INC_MARKER = ".scale_bf16_to_fp8";
 
@@ -43,39 +43,38 @@ public final class AwqReader implements FormatReader {
 
     @Override
     public Detection detect(Path path, ReaderContext context) {
-        try (ModelSource container = context.open(CONTAINER, path)) {
-            if (container.tensors().stream().anyMatch(t -> t.name().endsWith(INC_MARKER))) {
-                return Detection.NONE;
-            }
-            Optional<AwqConfig> config = configOrEmpty(container);
-            if (config.isPresent()) {
-                return config.get().isAwq() ? Detection.LAYOUT : Detection.NONE;
-            }
-            return hasAwqLayer(container) ? Detection.LAYOUT : Detection.NONE;
-        } catch (IOException | RuntimeException e) {
-            return Detection.NONE;
-        }
+        return SafetensorsContainer.detect(path, context, AwqReader::holdsAwq);
     }
 
     @Override
     public ModelSource open(Path path, ReaderContext context) throws IOException {
-        ModelSource container = context.open(CONTAINER, path);
+        return SafetensorsContainer.open(path, context, container -> build(path, container));
+    }
+
+    private static ModelSource build(Path path, ModelSource container) throws IOException {
+        Optional<AwqConfig> config;
         try {
-            Optional<AwqConfig> config;
-            try {
-                config = AwqConfig.find(container.metadata());
-                if (config.isPresent() && !config.get().isAwq()) {
-                    throw BadInputException.of(path, config.get().source() + " says quant_method "
-                            + config.get().method() + ", not awq");
-                }
-                return new GroupedModel(AwqReader.ID, container, AwqTensors.of(path, container, config));
-            } catch (IllegalArgumentException e) {
-                throw BadInputException.of(path, e.getMessage(), e);
+            config = AwqConfig.find(container.metadata());
+            if (config.isPresent() && !config.get().isAwq()) {
+                throw BadInputException.of(path, config.get().source() + " says quant_method "
+                        + config.get().method() + ", not awq");
             }
-        } catch (IOException | RuntimeException e) {
-            container.close();
-            throw e;
+            return new GroupedModel(AwqReader.ID, container, AwqTensors.of(path, container, config));
+        } catch (IllegalArgumentException e) {
+            throw BadInputException.of(path, e.getMessage(), e);
         }
+    }
+
+    /** Whether the container holds this layout. */
+    private static boolean holdsAwq(ModelSource container) throws IOException {
+        if (container.tensors().stream().anyMatch(t -> t.name().endsWith(INC_MARKER))) {
+            return false;
+        }
+        Optional<AwqConfig> config = configOrEmpty(container);
+        if (config.isPresent()) {
+            return config.get().isAwq();
+        }
+        return hasAwqLayer(container);
     }
 
     private static Optional<AwqConfig> configOrEmpty(ModelSource container) throws IOException {

@@ -1,6 +1,7 @@
 package dev.requant.plugins.bnb;
 
 import dev.requant.plugins.support.GroupedModel;
+import dev.requant.plugins.support.SafetensorsContainer;
 import dev.requant.spi.Detection;
 import dev.requant.spi.FormatReader;
 import dev.requant.spi.ModelSource;
@@ -22,7 +23,6 @@ import org.pf4j.Extension;
 @Extension
 public final class BnbReader implements FormatReader {
     public static final String ID = "bnb";
-    private static final String CONTAINER = "safetensors";
 
     @Override
     public String id() {
@@ -36,23 +36,15 @@ public final class BnbReader implements FormatReader {
 
     @Override
     public Detection detect(Path path, ReaderContext context) {
-        try (ModelSource container = context.open(CONTAINER, path)) {
+        return SafetensorsContainer.detect(path, context, container -> {
             Optional<Boolean> declared = HfQuantization.declaresBitsandbytes(container.metadata());
-            boolean bnb = declared.isPresent() ? declared.get() : BnbCheckpoint.hasBnbTensors(container.tensors());
-            return bnb ? Detection.LAYOUT : Detection.NONE;
-        } catch (IOException | RuntimeException e) {
-            return Detection.NONE;
-        }
+            return declared.isPresent() ? declared.get() : BnbCheckpoint.hasBnbTensors(container.tensors());
+        });
     }
 
     @Override
     public ModelSource open(Path path, ReaderContext context) throws IOException {
-        ModelSource container = context.open(CONTAINER, path);
-        try {
-            return new GroupedModel(BnbReader.ID, container, BnbCheckpoint.logicalTensors(path, container.tensors()));
-        } catch (IOException | RuntimeException e) {
-            container.close();
-            throw e;
-        }
+        return SafetensorsContainer.open(path, context, container ->
+                new GroupedModel(ID, container, BnbCheckpoint.logicalTensors(path, container.tensors())));
     }
 }

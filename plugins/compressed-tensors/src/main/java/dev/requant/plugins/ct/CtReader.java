@@ -1,6 +1,7 @@
 package dev.requant.plugins.ct;
 
 import dev.requant.plugins.support.GroupedModel;
+import dev.requant.plugins.support.SafetensorsContainer;
 import dev.requant.spi.BadInputException;
 import dev.requant.spi.Detection;
 import dev.requant.spi.ElementType;
@@ -29,7 +30,6 @@ import org.pf4j.Extension;
 @Extension
 public final class CtReader implements FormatReader {
     public static final String ID = "compressed-tensors";
-    private static final String CONTAINER = "safetensors";
     private static final Set<String> READ = Set.of("pack-quantized", "int-quantized", "naive-quantized",
             "mixed-precision");
 
@@ -46,41 +46,40 @@ public final class CtReader implements FormatReader {
 
     @Override
     public Detection detect(Path path, ReaderContext context) {
-        try (ModelSource container = context.open(CONTAINER, path)) {
-            Optional<CtConfig> config;
-            try {
-                config = CtConfig.find(container.metadata());
-            } catch (IllegalArgumentException unreadable) {
-                // open() reports it; the tensors may still tell
-                config = Optional.empty();
-            }
-            if (config.isPresent()) {
-                return config.get().isCompressedTensors() && !config.get().dense() ? Detection.LAYOUT : Detection.NONE;
-            }
-            return hasLayer(container) ? Detection.LAYOUT : Detection.NONE;
-        } catch (IOException | RuntimeException e) {
-            return Detection.NONE;
-        }
+        return SafetensorsContainer.detect(path, context, CtReader::holdsCompressedTensors);
     }
 
     @Override
     public ModelSource open(Path path, ReaderContext context) throws IOException {
-        ModelSource container = context.open(CONTAINER, path);
+        return SafetensorsContainer.open(path, context, container -> build(path, container));
+    }
+
+    private static ModelSource build(Path path, ModelSource container) throws IOException {
+        Optional<CtConfig> config;
         try {
-            Optional<CtConfig> config;
-            try {
-                config = CtConfig.find(container.metadata());
-            } catch (IllegalArgumentException e) {
-                throw BadInputException.of(path, e.getMessage(), e);
-            }
-            if (config.isPresent()) {
-                check(path, config.get());
-            }
-            return new GroupedModel(CtReader.ID, container, CtTensors.of(path, container, config));
-        } catch (IOException | RuntimeException e) {
-            container.close();
-            throw e;
+            config = CtConfig.find(container.metadata());
+        } catch (IllegalArgumentException e) {
+            throw BadInputException.of(path, e.getMessage(), e);
         }
+        if (config.isPresent()) {
+            check(path, config.get());
+        }
+        return new GroupedModel(CtReader.ID, container, CtTensors.of(path, container, config));
+    }
+
+    /** Whether the container holds this layout. */
+    private static boolean holdsCompressedTensors(ModelSource container) throws IOException {
+        Optional<CtConfig> config;
+        try {
+            config = CtConfig.find(container.metadata());
+        } catch (IllegalArgumentException unreadable) {
+            // open() reports it; the tensors may still tell
+            config = Optional.empty();
+        }
+        if (config.isPresent()) {
+            return config.get().isCompressedTensors() && !config.get().dense();
+        }
+        return hasLayer(container);
     }
 
     private static void check(Path path, CtConfig config) throws BadInputException {

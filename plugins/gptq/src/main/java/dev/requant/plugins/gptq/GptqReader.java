@@ -1,6 +1,7 @@
 package dev.requant.plugins.gptq;
 
 import dev.requant.plugins.support.GroupedModel;
+import dev.requant.plugins.support.SafetensorsContainer;
 import dev.requant.spi.BadInputException;
 import dev.requant.spi.Detection;
 import dev.requant.spi.FormatReader;
@@ -30,7 +31,6 @@ import org.pf4j.Extension;
 @Extension
 public final class GptqReader implements FormatReader {
     public static final String ID = "gptq";
-    private static final String CONTAINER = "safetensors";
     /** A tensor only neural-compressor's export has. */
     private static final String INC_MARKER = ".scale_bf16_to_fp8";
 
@@ -46,48 +46,47 @@ public final class GptqReader implements FormatReader {
 
     @Override
     public Detection detect(Path path, ReaderContext context) {
-        try (ModelSource container = context.open(CONTAINER, path)) {
-            if (hasIncMarker(container)) {
-                return Detection.NONE;
-            }
-            Optional<GptqConfig> config = configOrEmpty(container);
-            if (config.isPresent()) {
-                return config.get().isGptq() ? Detection.LAYOUT : Detection.NONE;
-            }
-            return hasGptqLayer(container) ? Detection.LAYOUT : Detection.NONE;
-        } catch (IOException | RuntimeException e) {
-            return Detection.NONE;
-        }
+        return SafetensorsContainer.detect(path, context, GptqReader::holdsGptq);
     }
 
     @Override
     public ModelSource open(Path path, ReaderContext context) throws IOException {
-        ModelSource container = context.open(CONTAINER, path);
-        try {
-            if (hasIncMarker(container)) {
-                throw BadInputException.of(path, "a neural-compressor export (it has *" + INC_MARKER + " tensors):"
-                        + " read it with the Intel reader, GPTQ's v1 rule misreads its zero points of 0");
-            }
-            Optional<GptqConfig> config;
-            try {
-                config = GptqConfig.find(container.metadata());
-            } catch (IllegalArgumentException e) {
-                throw BadInputException.of(path, e.getMessage(), e);
-            }
-            if (config.isPresent() && !config.get().isGptq()) {
-                throw BadInputException.of(path, config.get().source() + " says quant_method " + config.get().method()
-                        + ", not gptq");
-            }
-            if (config.isPresent() && !config.get().packDtype().equals("int32")) {
-                throw BadInputException.of(path, config.get().source() + " says pack_dtype " + config.get().packDtype()
-                        + ": only int32 is read");
-            }
-            List<SourceTensor> tensors = GptqTensors.of(path, container, config);
-            return new GroupedModel(GptqReader.ID, container, tensors);
-        } catch (IOException | RuntimeException e) {
-            container.close();
-            throw e;
+        return SafetensorsContainer.open(path, context, container -> build(path, container));
+    }
+
+    private static ModelSource build(Path path, ModelSource container) throws IOException {
+        if (hasIncMarker(container)) {
+            throw BadInputException.of(path, "a neural-compressor export (it has *" + INC_MARKER + " tensors):"
+                    + " read it with the Intel reader, GPTQ's v1 rule misreads its zero points of 0");
         }
+        Optional<GptqConfig> config;
+        try {
+            config = GptqConfig.find(container.metadata());
+        } catch (IllegalArgumentException e) {
+            throw BadInputException.of(path, e.getMessage(), e);
+        }
+        if (config.isPresent() && !config.get().isGptq()) {
+            throw BadInputException.of(path, config.get().source() + " says quant_method " + config.get().method()
+                    + ", not gptq");
+        }
+        if (config.isPresent() && !config.get().packDtype().equals("int32")) {
+            throw BadInputException.of(path, config.get().source() + " says pack_dtype " + config.get().packDtype()
+                    + ": only int32 is read");
+        }
+        List<SourceTensor> tensors = GptqTensors.of(path, container, config);
+        return new GroupedModel(GptqReader.ID, container, tensors);
+    }
+
+    /** Whether the container holds this layout. */
+    private static boolean holdsGptq(ModelSource container) throws IOException {
+        if (hasIncMarker(container)) {
+            return false;
+        }
+        Optional<GptqConfig> config = configOrEmpty(container);
+        if (config.isPresent()) {
+            return config.get().isGptq();
+        }
+        return hasGptqLayer(container);
     }
 
     private static Optional<GptqConfig> configOrEmpty(ModelSource container) throws IOException {

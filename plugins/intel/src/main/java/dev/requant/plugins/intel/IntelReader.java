@@ -1,5 +1,6 @@
 package dev.requant.plugins.intel;
 
+import dev.requant.plugins.support.SafetensorsContainer;
 import dev.requant.spi.Detection;
 import dev.requant.spi.FormatReader;
 import dev.requant.spi.ModelSource;
@@ -16,7 +17,6 @@ import org.pf4j.Extension;
 @Extension
 public final class IntelReader implements FormatReader {
     public static final String ID = "intel";
-    private static final String CONTAINER = "safetensors";
 
     @Override
     public String id() {
@@ -30,21 +30,11 @@ public final class IntelReader implements FormatReader {
 
     @Override
     public Detection detect(Path path, ReaderContext context) {
-        try (ModelSource container = context.open(CONTAINER, path)) {
-            return IncCheckpoint.recognises(container) ? Detection.LAYOUT : Detection.NONE;
-        } catch (IOException | RuntimeException e) {
-            return Detection.NONE;
-        }
+        return SafetensorsContainer.detect(path, context, IncCheckpoint::recognises);
     }
 
     @Override
     public ModelSource open(Path path, ReaderContext context) throws IOException {
-        ModelSource container = context.open(CONTAINER, path);
-        try {
-            return IncCheckpoint.open(path, container);
-        } catch (IOException | RuntimeException e) {
-            container.close();
-            throw e;
-        }
+        return SafetensorsContainer.open(path, context, container -> IncCheckpoint.open(path, container));
     }
 }

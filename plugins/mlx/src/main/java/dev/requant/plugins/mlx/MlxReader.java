@@ -1,5 +1,6 @@
 package dev.requant.plugins.mlx;
 
+import dev.requant.plugins.support.SafetensorsContainer;
 import dev.requant.spi.Detection;
 import dev.requant.spi.FormatReader;
 import dev.requant.spi.ModelSource;
@@ -16,7 +17,6 @@ import org.pf4j.Extension;
 @Extension
 public final class MlxReader implements FormatReader {
     public static final String ID = "mlx";
-    private static final String CONTAINER = "safetensors";
 
     private final MlxScheme scheme = new MlxScheme();
 
@@ -32,21 +32,11 @@ public final class MlxReader implements FormatReader {
 
     @Override
     public Detection detect(Path path, ReaderContext context) {
-        try (ModelSource container = context.open(CONTAINER, path)) {
-            return MlxCheckpoint.recognises(path, container) ? Detection.LAYOUT : Detection.NONE;
-        } catch (IOException | RuntimeException e) {
-            return Detection.NONE;
-        }
+        return SafetensorsContainer.detect(path, context, container -> MlxCheckpoint.recognises(path, container));
     }
 
     @Override
     public ModelSource open(Path path, ReaderContext context) throws IOException {
-        ModelSource container = context.open(CONTAINER, path);
-        try {
-            return MlxCheckpoint.open(path, container, scheme);
-        } catch (IOException | RuntimeException e) {
-            container.close();
-            throw e;
-        }
+        return SafetensorsContainer.open(path, context, container -> MlxCheckpoint.open(path, container, scheme));
     }
 }
