@@ -1,10 +1,8 @@
 package dev.requant.plugins.awq;
 
-import dev.requant.kernels.Layouts;
-import dev.requant.kernels.intpack.IntPacking;
+import dev.requant.plugins.support.AwqPacking;
 import dev.requant.spi.TensorEncoder;
 import java.lang.foreign.MemorySegment;
-import java.util.Arrays;
 
 /**
  * Encodes rows of a {@code [out, in]} weight into AWQ's parts for exactly those rows, GEMM
@@ -14,7 +12,6 @@ import java.util.Arrays;
  * {@link GroupRule}; codes use the f32 scale and the stored scale is its f16 rounding.
  */
 final class AwqEncoder implements TensorEncoder {
-    private static final IntPacking NIBBLES = IntPacking.stream(4);
 
     /** A group's f32 scale and integer zero point. */
     record Group(float scale, int zero) {
@@ -72,57 +69,14 @@ final class AwqEncoder implements TensorEncoder {
                 }
             }
         }
+        short[] scaleBits = new short[scales.length];
+        for (int i = 0; i < scales.length; i++) {
+            scaleBits[i] = Float.floatToFloat16(scales[i]);
+        }
+        AwqPacking.Groups z = new AwqPacking.Groups(zeros, scaleBits, groups, groups, 1);
         switch (p.version()) {
-            case GEMM -> writeGemm(codes, zeros, scales, rows, groups, out);
-            case GEMV -> writeGemv(codes, zeros, scales, rows, groups, out);
-        }
-    }
-
-    private void writeGemm(int[] codes, int[] zeros, float[] scales, int rows, int groups, MemorySegment[] out) {
-        int words = rows / 8;
-        for (int k = 0; k < in; k++) {
-            for (int w = 0; w < words; w++) {
-                out[0].set(Layouts.I32, 4L * ((long) k * words + w), across(codes, in, k, w));
-            }
-        }
-        for (int g = 0; g < groups; g++) {
-            for (int w = 0; w < words; w++) {
-                out[1].set(Layouts.I32, 4L * ((long) g * words + w), across(zeros, groups, g, w));
-            }
-            for (int r = 0; r < rows; r++) {
-                out[2].set(Layouts.I16, 2L * ((long) g * rows + r), Float.floatToFloat16(scales[r * groups + g]));
-            }
-        }
-    }
-
-    /** Word {@code w} of column {@code column}: rows {@code 8w..8w+7} in AutoAWQ's field order. */
-    private static int across(int[] values, int rowLength, int column, int w) {
-        int word = 0;
-        for (int f = 0; f < 8; f++) {
-            word |= values[(8 * w + AwqScheme.ORDER[f]) * rowLength + column] << (4 * f);
-        }
-        return word;
-    }
-
-    private void writeGemv(int[] codes, int[] zeros, float[] scales, int rows, int groups, MemorySegment[] out) {
-        int codeWords = in / 8;
-        int zeroWords = p.gemvZeroWords(in);
-        int[] words = new int[Math.max(codeWords, zeroWords)];
-        for (int r = 0; r < rows; r++) {
-            Arrays.fill(words, 0);
-            for (int k = 0; k < in; k++) {
-                NIBBLES.put(words, k, codes[r * in + k]);
-            }
-            MemorySegment.copy(words, 0, out[0], Layouts.I32, 4L * r * codeWords, codeWords);
-            Arrays.fill(words, 0);
-            for (int g = 0; g < groups; g++) {
-                NIBBLES.put(words, g, zeros[r * groups + g]);
-                out[2].set(Layouts.I16, 2L * ((long) r * 8 * zeroWords + g), Float.floatToFloat16(scales[r * groups + g]));
-            }
-            for (int c = groups; c < 8 * zeroWords; c++) {
-                out[2].set(Layouts.I16, 2L * ((long) r * 8 * zeroWords + c), (short) 0);
-            }
-            MemorySegment.copy(words, 0, out[1], Layouts.I32, 4L * r * zeroWords, zeroWords);
+            case GEMM -> AwqPacking.gemm(codes, z, rows, in, out);
+            case GEMV -> AwqPacking.gemv(codes, z, rows, in, p.gemvZeroWords(in), out);
         }
     }
 }

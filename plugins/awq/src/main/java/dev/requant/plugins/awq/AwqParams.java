@@ -1,5 +1,6 @@
 package dev.requant.plugins.awq;
 
+import dev.requant.plugins.support.AwqPacking;
 import dev.requant.spi.Encoding;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -73,13 +74,8 @@ record AwqParams(int bits, int group, Version version) {
      * the groups in words of 8, rounded up to a multiple of 4 words for groups of 32, of 2 for 64.
      */
     int gemvZeroWords(long in) {
-        int multiple = group >= 128 ? 1 : group == 64 ? 2 : group == 32 ? 4 : 0;
-        if (multiple == 0) {
-            throw new IllegalArgumentException("AWQ's GEMV packing has no zero-point width for groups of " + group
-                    + " (32, 64 or 128 and more)");
-        }
-        long words = (in / group + 7) / 8;
-        return Math.toIntExact((words + multiple - 1) / multiple * multiple);
+        return AwqPacking.gemvZeroWords(in / group, group).orElseThrow(() -> new IllegalArgumentException(
+                "AWQ's GEMV packing has no zero-point width for groups of " + group + " (32, 64 or 128 and more)"));
     }
 
     private static int integer(Map<String, String> params, String key, int fallback) {

@@ -5,6 +5,7 @@ import dev.requant.kernels.Layouts;
 import dev.requant.kernels.intpack.IntPackKernels;
 import dev.requant.kernels.intpack.IntPacking;
 import dev.requant.kernels.intpack.Words;
+import dev.requant.plugins.support.AwqPacking;
 import dev.requant.plugins.support.FloatParts;
 import dev.requant.spi.CheckpointLayout;
 import dev.requant.spi.ElementType;
@@ -31,7 +32,7 @@ import org.pf4j.Extension;
  * <ul>
  *   <li>GEMM: {@code qweight} I32 {@code [in, out/8]} and {@code qzeros} I32 {@code [G, out/8]}
  *       pack eight output columns per word, field {@code f} holding column
- *       {@code 8w + ORDER[f]}, ORDER = 0, 2, 4, 6, 1, 3, 5, 7; {@code scales} {@code [G, out]}.</li>
+ *       {@code 8w + AwqPacking.ORDER[f]}, ORDER = 0, 2, 4, 6, 1, 3, 5, 7; {@code scales} {@code [G, out]}.</li>
  *   <li>GEMV: {@code qweight} I32 {@code [out, in/8]} packs eight input columns per word in order;
  *       {@code qzeros} I32 {@code [out, ZW]} likewise the groups, padded to ZW words
  *       ({@link AwqParams#gemvZeroWords}); {@code scales} {@code [out, 8 ZW]}, of which the
@@ -45,9 +46,7 @@ public final class AwqScheme implements QuantScheme {
     static final String QWEIGHT = "qweight";
     static final String QZEROS = "qzeros";
     static final String SCALES = "scales";
-    /** Output column of each field of a GEMM word. */
-    static final int[] ORDER = {0, 2, 4, 6, 1, 3, 5, 7};
-    /** Field of each output column of a GEMM word: the inverse of {@link #ORDER}. */
+    /** Field of each output column of a GEMM word: the inverse of {@link AwqPacking#ORDER}. */
     static final int[] FIELD = {0, 4, 1, 5, 2, 6, 3, 7};
     private static final IntPacking NIBBLES = IntPacking.stream(4);
 
@@ -156,7 +155,7 @@ public final class AwqScheme implements QuantScheme {
         long end = firstRow + rows;
         for (long block = firstRow / 8; block * 8 < end; block++) {
             Words.gather(qweight, 4 * block, 4L * wordsPerRow, words, 0, in);
-            k.unpackAcross(4, words, in, ORDER, codes, 0, in);
+            k.unpackAcross(4, words, in, AwqPacking.ORDER, codes, 0, in);
             for (long n = Math.max(firstRow, block * 8); n < Math.min(end, block * 8 + 8); n++) {
                 int field = FIELD[(int) (n % 8)];
                 for (int g = 0; g < groups; g++) {

@@ -1,16 +1,16 @@
 package dev.requant.plugins.ct;
 
-import dev.requant.kernels.Layouts;
 import dev.requant.kernels.intpack.IntPacking;
 import dev.requant.kernels.intpack.Words;
+import dev.requant.plugins.support.AwqPacking;
 import dev.requant.plugins.support.FloatParts;
 import dev.requant.spi.Encoding;
 import dev.requant.spi.StoredTensor;
 import dev.requant.spi.TensorInfo;
 import dev.requant.spi.Transcoder;
 import java.lang.foreign.MemorySegment;
-import java.util.Arrays;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * 4-bit compressed-tensors pack-quantized (group or channel scales, no activation order) repacked
@@ -20,8 +20,6 @@ import java.util.Optional;
  * f16 (checked when the transcoder is made).
  */
 final class CtToAwq implements Transcoder {
-    private static final int[] ORDER = {0, 2, 4, 6, 1, 3, 5, 7};
-    private static final IntPacking NIBBLES = IntPacking.stream(4);
 
     private final CtParams p;
     private final boolean gemm;
@@ -45,9 +43,9 @@ final class CtToAwq implements Transcoder {
         int in = Math.toIntExact(source.info().shape().dim(1));
         int group = p.strategy() == CtParams.Strategy.GROUP ? p.group() : in;
         boolean gemm = e.param("version", "gemm").equals("gemm");
-        int multiple = group >= 128 ? 1 : group == 64 ? 2 : group == 32 ? 4 : 0;
+        OptionalInt zeroWords = AwqPacking.gemvZeroWords(in / group, group);
         if (!e.param("bits", "4").equals("4") || Integer.parseInt(e.param("group", "128")) != group || in % group != 0
-                || (gemm ? out % 8 != 0 : in % 8 != 0 || multiple == 0)) {
+                || (gemm ? out % 8 != 0 : in % 8 != 0 || zeroWords.isEmpty())) {
             return Optional.empty();
         }
         float[] scales = new float[out * p.groups(in)];
@@ -57,8 +55,7 @@ final class CtToAwq implements Transcoder {
                 return Optional.empty();
             }
         }
-        int zw = ((in / group + 7) / 8 + multiple - 1) / Math.max(1, multiple) * Math.max(1, multiple);
-        return Optional.of(new CtToAwq(p, gemm, in, gemm ? 0 : zw));
+        return Optional.of(new CtToAwq(p, gemm, in, gemm ? 0 : zeroWords.getAsInt()));
     }
 
     @Override
@@ -94,56 +91,11 @@ final class CtToAwq implements Transcoder {
                 scales[r * groups + g] = Float.floatToFloat16(scaleRow[g]);
             }
         }
+        AwqPacking.Groups z = new AwqPacking.Groups(zeros, scales, groups, groups, 1);
         if (gemm) {
-            gemm(codes, zeros, scales, rows, groups, dst);
+            AwqPacking.gemm(codes, z, rows, in, dst);
         } else {
-            gemv(codes, zeros, scales, rows, groups, dst);
-        }
-    }
-
-    private void gemm(int[] codes, int[] zeros, short[] scales, int rows, int groups, MemorySegment[] dst) {
-        int words = rows / 8;
-        for (int k = 0; k < in; k++) {
-            for (int w = 0; w < words; w++) {
-                dst[0].set(Layouts.I32, 4L * ((long) k * words + w), across(codes, in, k, w));
-            }
-        }
-        for (int g = 0; g < groups; g++) {
-            for (int w = 0; w < words; w++) {
-                dst[1].set(Layouts.I32, 4L * ((long) g * words + w), across(zeros, groups, g, w));
-            }
-            for (int r = 0; r < rows; r++) {
-                dst[2].set(Layouts.I16, 2L * ((long) g * rows + r), scales[r * groups + g]);
-            }
-        }
-    }
-
-    /** Word {@code w} of column {@code column}: rows {@code 8w..8w+7} in AutoAWQ's field order. */
-    private static int across(int[] values, int rowLength, int column, int w) {
-        int word = 0;
-        for (int f = 0; f < 8; f++) {
-            word |= values[(8 * w + ORDER[f]) * rowLength + column] << 4 * f;
-        }
-        return word;
-    }
-
-    private void gemv(int[] codes, int[] zeros, short[] scales, int rows, int groups, MemorySegment[] dst) {
-        int codeWords = in / 8;
-        int[] words = new int[Math.max(codeWords, zeroWords)];
-        for (int r = 0; r < rows; r++) {
-            Arrays.fill(words, 0);
-            for (int k = 0; k < in; k++) {
-                NIBBLES.put(words, k, codes[r * in + k]);
-            }
-            MemorySegment.copy(words, 0, dst[0], Layouts.I32, 4L * r * codeWords, codeWords);
-            Arrays.fill(words, 0);
-            for (int g = 0; g < 8 * zeroWords; g++) {
-                if (g < groups) {
-                    NIBBLES.put(words, g, zeros[r * groups + g]);
-                }
-                dst[2].set(Layouts.I16, 2L * ((long) r * 8 * zeroWords + g), g < groups ? scales[r * groups + g] : 0);
-            }
-            MemorySegment.copy(words, 0, dst[1], Layouts.I32, 4L * r * zeroWords, zeroWords);
+            AwqPacking.gemv(codes, z, rows, in, zeroWords, dst);
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.requant.plugins.gptq;
 import dev.requant.kernels.Layouts;
 import dev.requant.kernels.intpack.IntPacking;
 import dev.requant.kernels.intpack.Words;
+import dev.requant.plugins.support.AwqPacking;
 import dev.requant.spi.ElementType;
 import dev.requant.spi.Encoding;
 import dev.requant.spi.StoredTensor;
@@ -12,6 +13,7 @@ import dev.requant.spi.Transcoder;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * GPTQ without act-order, whole groups and f16 scales, repacked into AWQ (GEMM or GEMV, 4-bit) or
@@ -28,7 +30,6 @@ import java.util.Optional;
  * </ul>
  */
 final class GptqRepack implements Transcoder {
-    private static final int[] AWQ_ORDER = {0, 2, 4, 6, 1, 3, 5, 7};
 
     private enum Target { AWQ_GEMM, AWQ_GEMV, CT }
 
@@ -71,14 +72,13 @@ final class GptqRepack implements Transcoder {
         if (e.scheme().equals("awq")) {
             boolean gemm = e.param("version", "gemm").equals("gemm");
             int group = Integer.parseInt(e.param("group", "128"));
-            int multiple = group >= 128 ? 1 : group == 64 ? 2 : group == 32 ? 4 : 0;
+            OptionalInt zeroWords = AwqPacking.gemvZeroWords(p.groups(in), group);
             if (p.bits() != 4 || !e.param("bits", "4").equals("4") || group != gs
-                    || (gemm ? out % 8 != 0 : in % 8 != 0 || multiple == 0)) {
+                    || (gemm ? out % 8 != 0 : in % 8 != 0 || zeroWords.isEmpty())) {
                 return Optional.empty();
             }
-            int zw = gemm ? 0 : (p.groups(in) + 7) / 8;
-            zw = gemm ? 0 : (zw + multiple - 1) / multiple * multiple;
-            return Optional.of(new GptqRepack(p, gemm ? Target.AWQ_GEMM : Target.AWQ_GEMV, out, in, false, null, zw));
+            return Optional.of(new GptqRepack(p, gemm ? Target.AWQ_GEMM : Target.AWQ_GEMV, out, in, false, null,
+                    gemm ? 0 : zeroWords.getAsInt()));
         }
         boolean groupsMatch = e.param("strategy", "group").equals("group")
                 ? Integer.parseInt(e.param("group", "128")) == gs : e.param("strategy", "").equals("channel") && gs == in;
@@ -142,55 +142,11 @@ final class GptqRepack implements Transcoder {
             }
         }
         switch (target) {
-            case AWQ_GEMM -> awqGemm(codes, zeros, scaleBits, rows, dst);
-            case AWQ_GEMV -> awqGemv(codes, zeros, scaleBits, rows, dst);
+            case AWQ_GEMM -> AwqPacking.gemm(codes, new AwqPacking.Groups(zeros, scaleBits, groups, 1, rows), rows, in,
+                    dst);
+            case AWQ_GEMV -> AwqPacking.gemv(codes, new AwqPacking.Groups(zeros, scaleBits, groups, 1, rows), rows, in,
+                    awqZeroWords, dst);
             case CT -> ct(codes, zeros, scaleBits, rows, dst);
-        }
-    }
-
-    private void awqGemm(int[] codes, int[] zeros, short[] scales, int rows, MemorySegment[] dst) {
-        int words = rows / 8;
-        for (int k = 0; k < in; k++) {
-            for (int w = 0; w < words; w++) {
-                int word = 0;
-                for (int f = 0; f < 8; f++) {
-                    word |= codes[(8 * w + AWQ_ORDER[f]) * in + k] << 4 * f;
-                }
-                dst[0].set(Layouts.I32, 4L * ((long) k * words + w), word);
-            }
-        }
-        for (int g = 0; g < groups; g++) {
-            for (int w = 0; w < words; w++) {
-                int word = 0;
-                for (int f = 0; f < 8; f++) {
-                    word |= zeros[g * rows + 8 * w + AWQ_ORDER[f]] << 4 * f;
-                }
-                dst[1].set(Layouts.I32, 4L * ((long) g * words + w), word);
-            }
-            for (int r = 0; r < rows; r++) {
-                dst[2].set(Layouts.I16, 2L * ((long) g * rows + r), scales[g * rows + r]);
-            }
-        }
-    }
-
-    private void awqGemv(int[] codes, int[] zeros, short[] scales, int rows, MemorySegment[] dst) {
-        IntPacking nibbles = IntPacking.stream(4);
-        int codeWords = in / 8;
-        int[] words = new int[Math.max(codeWords, awqZeroWords)];
-        for (int r = 0; r < rows; r++) {
-            Arrays.fill(words, 0);
-            for (int k = 0; k < in; k++) {
-                nibbles.put(words, k, codes[r * in + k]);
-            }
-            MemorySegment.copy(words, 0, dst[0], Layouts.I32, 4L * r * codeWords, codeWords);
-            Arrays.fill(words, 0);
-            for (int g = 0; g < 8 * awqZeroWords; g++) {
-                if (g < groups) {
-                    nibbles.put(words, g, zeros[g * rows + r]);
-                }
-                dst[2].set(Layouts.I16, 2L * ((long) r * 8 * awqZeroWords + g), g < groups ? scales[g * rows + r] : 0);
-            }
-            MemorySegment.copy(words, 0, dst[1], Layouts.I32, 4L * r * awqZeroWords, awqZeroWords);
         }
     }
 
