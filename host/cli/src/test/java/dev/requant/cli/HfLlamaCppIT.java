@@ -1,5 +1,8 @@
 package dev.requant.cli;
 
+import static dev.requant.cli.LlamaCppRuns.ids;
+import static dev.requant.cli.LlamaCppRuns.leadingAgreement;
+import static dev.requant.cli.LlamaCppRuns.tokens;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -194,13 +197,7 @@ class HfLlamaCppIT {
     }
 
     private static JsonNode generated(String label) {
-        JsonNode r = results.get(label);
-        assertThat(r.has("error")).as("llama.cpp refused the %s file: %s", label, r.path("error").asString()).isFalse();
-        return r;
-    }
-
-    private static List<Integer> tokens(JsonNode r) {
-        return r.path("tokens").values().stream().map(JsonNode::asInt).toList();
+        return LlamaCppRuns.generated(results, label);
     }
 
     private static float[] logits(JsonNode r) {
@@ -230,14 +227,6 @@ class HfLlamaCppIT {
             sum += (x[i] - y[i]) * (double) (x[i] - y[i]);
         }
         return Math.sqrt(sum / x.length);
-    }
-
-    private static int leadingAgreement(List<Integer> a, List<Integer> b) {
-        int n = 0;
-        while (n < a.size() && n < b.size() && a.get(n).equals(b.get(n))) {
-            n++;
-        }
-        return n;
     }
 
     @Test
@@ -280,7 +269,7 @@ class HfLlamaCppIT {
         assertThat(tokenized.has("error")).as(tokenized.path("error").asString()).isFalse();
         HfBpeReference reference = new HfBpeReference(MINICPM.resolve("tokenizer.json"));
         for (int i = 0; i < TEXTS.size(); i++) {
-            List<Integer> llamaCpp = tokenized.get("tokenized").get(i).values().stream().map(JsonNode::asInt).toList();
+            List<Integer> llamaCpp = ids(tokenized.get("tokenized").get(i));
             System.out.println("  minicpm tokenizes \"" + TEXTS.get(i) + "\" as " + llamaCpp);
             assertThat(llamaCpp).as(TEXTS.get(i)).isEqualTo(reference.encode(TEXTS.get(i)));
         }
@@ -350,9 +339,5 @@ class HfLlamaCppIT {
         JsonNode r = hfTokenized.get(i);
         assertThat(r.has("error")).as(r.path("error").asString()).isFalse();
         return r;
-    }
-
-    private static List<Integer> ids(JsonNode array) {
-        return array.values().stream().map(JsonNode::asInt).toList();
     }
 }

@@ -1,5 +1,7 @@
 package dev.requant.cli;
 
+import static dev.requant.cli.LlamaCppRuns.leadingAgreement;
+import static dev.requant.cli.LlamaCppRuns.tokens;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -143,16 +145,8 @@ class LlamaCppIT {
                 r.get("text").asString().replace("\n", "\\n"));
     }
 
-    /** The run's result; fails with llama.cpp's own message if it refused the file. */
     private static JsonNode generated(String label) {
-        JsonNode r = results.get(label);
-        assertThat(r.has("error")).as("llama.cpp refused the %s file: %s", label, r.path("error").asString())
-                .isFalse();
-        return r;
-    }
-
-    private static List<Integer> tokens(JsonNode r) {
-        return r.path("tokens").values().stream().map(JsonNode::asInt).toList();
+        return LlamaCppRuns.generated(results, label);
     }
 
     private static double perplexity(JsonNode r) {
@@ -175,14 +169,6 @@ class LlamaCppIT {
             yy += (y[i] - my) * (y[i] - my);
         }
         return 1 - xy / Math.sqrt(xx * yy);
-    }
-
-    private static int leadingAgreement(List<Integer> a, List<Integer> b) {
-        int n = 0;
-        while (n < a.size() && n < b.size() && a.get(n).equals(b.get(n))) {
-            n++;
-        }
-        return n;
     }
 
     @Test
