@@ -15,7 +15,6 @@ import dev.requant.spi.TensorInfo;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
@@ -36,24 +35,13 @@ class AwqReaderTest {
     Path dir;
 
     private Path copy(String fixture, UnaryOperator<List<Tensor>> edit, UnaryOperator<String> config) throws IOException {
-        Path from = Checkpoints.fixture(fixture);
-        Checkpoints.copySideFiles(from, dir);
-        Files.writeString(dir.resolve("config.json"), config.apply(Files.readString(dir.resolve("config.json"))));
-        Checkpoints.write(dir.resolve("model.safetensors"), edit.apply(Checkpoints.stored(from)));
-        return dir;
+        return Checkpoints.editedCopy(fixture, dir, edit, config);
     }
 
     private static AbstractThrowableAssert<?, ?> refusing(Path checkpoint, String tensor) {
-        return assertThatThrownBy(() -> READER.open(checkpoint, Checkpoints.CONTEXT).close())
-                .isInstanceOf(BadInputException.class)
-                .satisfies(e -> assertThat(((BadInputException) e).tensor()).isEqualTo(tensor));
+        return Checkpoints.refusing(READER, checkpoint, tensor);
     }
 
-    private static Tensor cut(List<Tensor> tensors, String name, long... shape) {
-        Tensor t = Checkpoints.named(tensors, name);
-        long n = Arrays.stream(shape).reduce(1, (a, b) -> a * b);
-        return t.withShape(shape).withData(Arrays.copyOf(t.data(), Math.toIntExact(n * t.dtype().bits() / 8)));
-    }
 
     @ParameterizedTest
     @ValueSource(strings = {"fixtures/gptq_v1_4bit_g128_sym", "fixtures/gptq_v2_4bit_g64_asym",
@@ -86,21 +74,21 @@ class AwqReaderTest {
 
     @Test
     void gemmQweightWithAColumnMissing() throws IOException {
-        Path d = copy("awq_gemm_g32", t -> Checkpoints.replace(t, cut(t, Q + "qweight", 64, 7)), c -> c);
+        Path d = copy("awq_gemm_g32", t -> Checkpoints.replace(t, Checkpoints.cut(t, Q + "qweight", 64, 7)), c -> c);
         refusing(d, Q + "weight").hasMessageContaining(Q + "scales is [2, 64] but groups of 32 over 64 inputs, and 56"
                 + " outputs (8 per qweight word) need [2, 56]");
     }
 
     @Test
     void gemmZeroPointsForTooFewGroups() throws IOException {
-        Path d = copy("awq_gemm_g32", t -> Checkpoints.replace(t, cut(t, Q + "qzeros", 1, 8)), c -> c);
+        Path d = copy("awq_gemm_g32", t -> Checkpoints.replace(t, Checkpoints.cut(t, Q + "qzeros", 1, 8)), c -> c);
         refusing(d, Q + "weight").hasMessageContaining(Q + "qzeros is [1, 8] but one 4-bit zero point per group and"
                 + " output need [2, 8]");
     }
 
     @Test
     void gemvScalesNarrowerThanTheZeroPoints() throws IOException {
-        Path d = copy("awq_gemv_g32", t -> Checkpoints.replace(t, cut(t, Q + "scales", 64, 16)), c -> c);
+        Path d = copy("awq_gemv_g32", t -> Checkpoints.replace(t, Checkpoints.cut(t, Q + "scales", 64, 16)), c -> c);
         refusing(d, Q + "weight").hasMessageContaining(Q + "scales is [64, 16] but GEMV scales beside 4 zero-point"
                 + " words need [64, 32]");
     }

@@ -15,9 +15,7 @@ import dev.requant.spi.TensorInfo;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
@@ -38,24 +36,13 @@ class CtReaderTest {
     Path dir;
 
     private Path copy(String fixture, UnaryOperator<List<Tensor>> edit, UnaryOperator<String> config) throws IOException {
-        Path from = Checkpoints.fixture(fixture);
-        Checkpoints.copySideFiles(from, dir);
-        Files.writeString(dir.resolve("config.json"), config.apply(Files.readString(dir.resolve("config.json"))));
-        Checkpoints.write(dir.resolve("model.safetensors"), edit.apply(Checkpoints.stored(from)));
-        return dir;
+        return Checkpoints.editedCopy(fixture, dir, edit, config);
     }
 
     private static AbstractThrowableAssert<?, ?> refusing(Path checkpoint, String tensor) {
-        return assertThatThrownBy(() -> READER.open(checkpoint, Checkpoints.CONTEXT).close())
-                .isInstanceOf(BadInputException.class)
-                .satisfies(e -> assertThat(((BadInputException) e).tensor()).isEqualTo(tensor));
+        return Checkpoints.refusing(READER, checkpoint, tensor);
     }
 
-    private static Tensor cut(List<Tensor> tensors, String name, long... shape) {
-        Tensor t = Checkpoints.named(tensors, name);
-        long n = Arrays.stream(shape).reduce(1, (a, b) -> a * b);
-        return t.withShape(shape).withData(Arrays.copyOf(t.data(), Math.toIntExact(n * t.dtype().bits() / 8)));
-    }
 
     @ParameterizedTest
     @ValueSource(strings = {"fixtures/gptq_v1_4bit_g128_sym", "fixtures/awq_gemm_g32", "fixtures/bnb_int8",
@@ -93,7 +80,7 @@ class CtReaderTest {
 
     @Test
     void packedCodesThatDisagreeWithWeightShape() throws IOException {
-        Path d = copy("ct_w4_g32_sym_bf16", t -> Checkpoints.replace(t, cut(t, Q + "weight_packed", 64, 7)), c -> c);
+        Path d = copy("ct_w4_g32_sym_bf16", t -> Checkpoints.replace(t, Checkpoints.cut(t, Q + "weight_packed", 64, 7)), c -> c);
         refusing(d, Q + "weight").hasMessageContaining(Q + "weight_packed is [64, 7] but 4-bit codes of a 64 x 64 weight"
                 + " (weight_shape), 8 per word, need [64, 8]");
         Path shape = copy("ct_w4_g32_sym_bf16", t -> Checkpoints.replace(t,
@@ -103,18 +90,18 @@ class CtReaderTest {
 
     @Test
     void scalesAndZeroPointsThatDoNotFit() throws IOException {
-        Path scales = copy("ct_w4_g32_sym_bf16", t -> Checkpoints.replace(t, cut(t, Q + "weight_scale", 64, 3)), c -> c);
+        Path scales = copy("ct_w4_g32_sym_bf16", t -> Checkpoints.replace(t, Checkpoints.cut(t, Q + "weight_scale", 64, 3)), c -> c);
         refusing(scales, Q + "weight").hasMessageContaining("weight_scale has 3 groups per row, but 64 inputs in groups"
                 + " of 32 (config group group_0) make 2");
-        Path rows = copy("ct_w4_g32_sym_bf16", t -> Checkpoints.replace(t, cut(t, Q + "weight_scale", 32, 2)), c -> c);
+        Path rows = copy("ct_w4_g32_sym_bf16", t -> Checkpoints.replace(t, Checkpoints.cut(t, Q + "weight_scale", 32, 2)), c -> c);
         refusing(rows, Q + "weight").hasMessageContaining("weight_scale is [32, 2] but a weight of 64 rows needs [64,"
                 + " groups]");
-        Path packedZp = copy("ct_w4_g32_asym_f16_sharded", t -> Checkpoints.replace(t, cut(t, Q + "weight_zero_point",
+        Path packedZp = copy("ct_w4_g32_asym_f16_sharded", t -> Checkpoints.replace(t, Checkpoints.cut(t, Q + "weight_zero_point",
                 4, 2)), c -> c);
         refusing(packedZp, Q + "weight").hasMessageContaining(Q + "weight_zero_point is [4, 2] but 4-bit zero points"
                 + " packed along the 64 rows, for 2 groups, need [8, 2]");
         Path legacyZp = copy("ct_w4_g32_asym_legacy_i8zp_bf16", t -> Checkpoints.replace(t,
-                cut(t, Q + "weight_zero_point", 64, 1)), c -> c);
+                Checkpoints.cut(t, Q + "weight_zero_point", 64, 1)), c -> c);
         refusing(legacyZp, Q + "weight").hasMessageContaining("weight_zero_point is [64, 1] but int8 zero points beside"
                 + " weight_scale need [64, 2]");
         Path missingZp = copy("ct_w4_g32_asym_legacy_i8zp_bf16", t -> Checkpoints.without(t, Q + "weight_zero_point"),

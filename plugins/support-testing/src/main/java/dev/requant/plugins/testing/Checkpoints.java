@@ -1,9 +1,14 @@
 package dev.requant.plugins.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.requant.kernels.Kernels;
 import dev.requant.plugins.safetensors.SafetensorsReader;
+import dev.requant.spi.BadInputException;
 import dev.requant.spi.ElementType;
 import dev.requant.spi.Encoding;
+import dev.requant.spi.FormatReader;
 import dev.requant.spi.ModelSource;
 import dev.requant.spi.QuantScheme;
 import dev.requant.spi.ReaderContext;
@@ -23,7 +28,9 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
+import org.assertj.core.api.AbstractThrowableAssert;
 
 /**
  * Test helpers of the quantized-checkpoint plugins: the shared fixtures, the host's way of opening
@@ -187,5 +194,32 @@ public final class Checkpoints {
     /** The list without the named tensor. */
     public static List<Tensor> without(List<Tensor> tensors, String name) {
         return tensors.stream().filter(t -> !t.name().equals(name)).toList();
+    }
+
+    /**
+     * A fixture copied into {@code dir} with its tensors and its config.json edited: side files as
+     * they are, the tensors written to {@code model.safetensors}.
+     */
+    public static Path editedCopy(String fixture, Path dir, UnaryOperator<List<Tensor>> edit,
+                                  UnaryOperator<String> config) throws IOException {
+        Path from = fixture(fixture);
+        copySideFiles(from, dir);
+        Files.writeString(dir.resolve("config.json"), config.apply(Files.readString(dir.resolve("config.json"))));
+        write(dir.resolve("model.safetensors"), edit.apply(stored(from)));
+        return dir;
+    }
+
+    /** The named tensor cut to {@code shape}: its first bytes, as many as the shape holds. */
+    public static Tensor cut(List<Tensor> tensors, String name, long... shape) {
+        Tensor t = named(tensors, name);
+        long n = Arrays.stream(shape).reduce(1, (a, b) -> a * b);
+        return t.withShape(shape).withData(Arrays.copyOf(t.data(), Math.toIntExact(n * t.dtype().bits() / 8)));
+    }
+
+    /** The assertion that {@code reader} refuses the checkpoint as bad input in {@code tensor}. */
+    public static AbstractThrowableAssert<?, ?> refusing(FormatReader reader, Path checkpoint, String tensor) {
+        return assertThatThrownBy(() -> reader.open(checkpoint, CONTEXT).close())
+                .isInstanceOf(BadInputException.class)
+                .satisfies(e -> assertThat(((BadInputException) e).tensor()).isEqualTo(tensor));
     }
 }
