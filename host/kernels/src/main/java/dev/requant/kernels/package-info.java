@@ -11,7 +11,8 @@
  *
  * <p>Everything under {@code dev.requant.kernels.internal} is not API: the scalar references, the
  * Vector API twins and their helpers. A plugin that imports them fails to build (the
- * restrict-imports rule of {@code plugins/pom.xml}).
+ * restrict-imports rule of {@code plugins/pom.xml}), and the host's plugin class loaders do not
+ * hand them out.
  *
  * <p>Compatibility: the kernels API and the spi are one plugin API with one semantic version,
  * {@code dev.requant.spi.Spi.VERSION}, which a plugin names in {@code Plugin-Requires}.
