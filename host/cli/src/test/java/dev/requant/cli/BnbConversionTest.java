@@ -34,7 +34,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class BnbConversionTest {
     private static final Path RECIPES = Path.of(System.getProperty("requant.config")).resolveSibling("examples/recipes");
-    private static final Path NF4 = Cli.SHARED.resolve("fixtures/bnb_nf4_dq_bs64");
+    private static final Path NF4 = Cli.TESTDATA.resolve("fixtures/bnb_nf4_dq_bs64");
     private static final Session session = ShippedHost.SESSION;
 
     @TempDir
@@ -102,7 +102,7 @@ class BnbConversionTest {
     @ParameterizedTest
     @ValueSource(strings = {"bnb_nf4_dq_bs64", "hf/stories260K_bnb_nf4_dq", "bnb_fp4_bs128", "bnb_int8"})
     void toSafetensorsF16IsTheF16RoundingOfTheExpectedValuesWithTheSideFiles(String fixture) throws IOException {
-        Path in = Cli.SHARED.resolve("fixtures").resolve(fixture);
+        Path in = Cli.TESTDATA.resolve("fixtures").resolve(fixture);
         Path out = dir.resolve("f16");
         Cli.Result r = Cli.run("run", RECIPES.resolve("bnb-to-safetensors-f16.yaml").toString(), "--set", "in=" + in,
                 "--set", "out=" + out);
