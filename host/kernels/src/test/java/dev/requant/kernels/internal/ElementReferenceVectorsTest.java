@@ -2,7 +2,7 @@ package dev.requant.kernels.internal;
 
 import dev.requant.kernels.Bits;
 import dev.requant.kernels.ElementKernels;
-import dev.requant.kernels.SharedVectors;
+import dev.requant.kernels.ReferenceVectors;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -26,7 +26,7 @@ class ElementReferenceVectorsTest {
 
     static List<Arguments> cases() {
         List<Arguments> cases = new ArrayList<>();
-        for (String kind : SharedVectors.kinds()) {
+        for (String kind : ReferenceVectors.kinds()) {
             for (Impl impl : Impl.values()) {
                 cases.add(Arguments.of(kind, impl));
             }
@@ -37,8 +37,8 @@ class ElementReferenceVectorsTest {
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("cases")
     void f16(String kind, Impl impl) {
-        float[] in = SharedVectors.input(kind);
-        byte[] expected = SharedVectors.expected("f16", kind);
+        float[] in = ReferenceVectors.input(kind);
+        byte[] expected = ReferenceVectors.expected("f16", kind);
         byte[] actual = new byte[expected.length];
         impl.kernels.writeF16(in, 0, MemorySegment.ofArray(actual), 0, in.length);
         Bits.assertSameBytes(expected, actual, "f16 " + kind);
@@ -56,8 +56,8 @@ class ElementReferenceVectorsTest {
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("cases")
     void bf16(String kind, Impl impl) {
-        float[] in = SharedVectors.input(kind);
-        byte[] expected = SharedVectors.expected("bf16", kind);
+        float[] in = ReferenceVectors.input(kind);
+        byte[] expected = ReferenceVectors.expected("bf16", kind);
         byte[] actual = new byte[expected.length];
         impl.kernels.writeBf16(in, 0, MemorySegment.ofArray(actual), 0, in.length);
         Bits.assertSameBytes(expected, actual, "bf16 " + kind);
