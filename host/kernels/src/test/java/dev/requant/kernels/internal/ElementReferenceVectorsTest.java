@@ -2,7 +2,7 @@ package dev.requant.kernels.internal;
 
 import dev.requant.kernels.Bits;
 import dev.requant.kernels.ElementKernels;
-import dev.requant.kernels.SharedVectors;
+import dev.requant.kernels.ReferenceVectors;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
