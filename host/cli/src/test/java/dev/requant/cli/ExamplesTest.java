@@ -96,7 +96,8 @@ class ExamplesTest {
         // q, k, v, o of 5 layers and lm_head, in each output (ffn_down has a partial group, gate and up were f16)
         assertThat(exactRepacks(dir.resolve("report.json"))).isEqualTo(21 + 21);
         assertThat(Files.readString(dir.resolve("m-awq/config.json"))).contains("\"quant_method\": \"awq\"");
-        assertThat(Files.readString(dir.resolve("m-ct/config.json"))).contains("\"quant_method\": \"compressed-tensors\"");
+        assertThat(Files.readString(dir.resolve("m-compressed-tensors/config.json")))
+                .contains("\"quant_method\": \"compressed-tensors\"");
 
         Path gguf = dir.resolve("gguf/m-Q4_0.gguf");
         Cli.Result q4 = Cli.run("run", EXAMPLES.resolve("recipes/gptq-to-q4_0-gguf.yaml").toString(),
