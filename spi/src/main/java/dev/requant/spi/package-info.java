@@ -21,6 +21,8 @@
  *
  * <p>Compatibility: this API and the kernels API follow semantic versioning together, under one
  * version ({@link dev.requant.spi.Spi#VERSION}). New capabilities arrive as default methods, so a
- * plugin built against 1.x runs on any later 1.y.
+ * plugin built against 1.x runs on any later 1.y. The build compares both with the API recorded
+ * for the current major version ({@code api/} in the repository) and fails on an incompatible
+ * change unless the major version goes up.
  */
 package dev.requant.spi;

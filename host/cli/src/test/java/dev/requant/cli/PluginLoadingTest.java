@@ -1,12 +1,18 @@
 package dev.requant.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.requant.core.plugin.PluginHost;
 import dev.requant.core.plugin.PluginProblem;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.lang.classfile.ClassFile;
+import java.lang.constant.ClassDesc;
+import java.lang.constant.ConstantDescs;
+import java.lang.constant.MethodTypeDesc;
+import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -156,6 +162,29 @@ class PluginLoadingTest {
         try (PluginHost host = load()) {
             assertThat(problems(host)).contains("gguf-fat.jar skipped: plugin gguf-fat bundles its own copy of the"
                     + " requant spi (FormatReader); depend on requant-spi in provided scope");
+        }
+    }
+
+    @Test
+    void aPluginCannotReachTheKernelsImplementations() throws Exception {
+        // what a plugin compiled against requant-kernels' internals holds: a reference to a Scalar* class
+        ClassDesc internal = ClassDesc.of("dev.requant.kernels.internal.bnb.ScalarBnbKernels");
+        byte[] peek = ClassFile.of().build(ClassDesc.of("x.Peek"), c -> c.withMethodBody("kernels",
+                MethodTypeDesc.of(ConstantDescs.CD_Object), ClassFile.ACC_PUBLIC | ClassFile.ACC_STATIC,
+                code -> code.getstatic(internal, "INSTANCE", internal).areturn()));
+        Path classes = dir.resolve("peek-classes");
+        Files.createDirectories(classes.resolve("x"));
+        Files.write(classes.resolve("x/Peek.class"), peek);
+        variant("gguf", "gguf-peek.jar", java.util.Map.of("Plugin-Id", "gguf-peek"), classes);
+        try (PluginHost host = PluginHost.load(List.of(dir))) {
+            assertThat(host.problems()).isEmpty();
+            ClassLoader plugin = host.registry().reader("gguf").orElseThrow().getClass().getClassLoader();
+            assertThat(plugin.loadClass("dev.requant.kernels.Kernels")).isSameAs(dev.requant.kernels.Kernels.class);
+            Method kernels = plugin.loadClass("x.Peek").getMethod("kernels");
+            assertThatThrownBy(() -> kernels.invoke(null)).cause().isInstanceOf(NoClassDefFoundError.class)
+                    .cause().hasMessage("dev.requant.kernels.internal.bnb.ScalarBnbKernels is not plugin API: plugin"
+                            + " gguf-peek must use dev.requant.kernels.Kernels and the kernels API packages, not"
+                            + " dev.requant.kernels.internal");
         }
     }
 

@@ -11,9 +11,16 @@
  *
  * <p>Everything under {@code dev.requant.kernels.internal} is not API: the scalar references, the
  * Vector API twins and their helpers. A plugin that imports them fails to build (the
- * restrict-imports rule of {@code plugins/pom.xml}).
+ * restrict-imports rule of {@code plugins/pom.xml}), and the host's plugin class loaders do not
+ * hand them out.
+ *
+ * <p>Plugins call the kernel interfaces ({@link dev.requant.kernels.ElementKernels},
+ * {@code BnbKernels}, {@code IntPackKernels}, ...); only the host implements them, so a minor
+ * version may add methods to them.
  *
  * <p>Compatibility: the kernels API and the spi are one plugin API with one semantic version,
- * {@code dev.requant.spi.Spi.VERSION}, which a plugin names in {@code Plugin-Requires}.
+ * {@code dev.requant.spi.Spi.VERSION}, which a plugin names in {@code Plugin-Requires}. The build
+ * compares both with the API recorded for the current major version ({@code api/} in the
+ * repository) and fails on an incompatible change unless the major version goes up.
  */
 package dev.requant.kernels;

@@ -16,13 +16,15 @@ import java.util.Set;
 import java.util.List;
 import java.util.stream.Stream;
 import org.pf4j.DefaultPluginManager;
+import org.pf4j.PluginLoader;
 import org.pf4j.PluginState;
 import org.pf4j.PluginWrapper;
 
 /**
  * Loads the plugin jars of some folders with PF4J and registers their extensions. Each jar is
  * loaded on its own: one that is broken, built for another spi, bundling the spi classes or
- * providing an id already taken is skipped and reported, and the others keep working.
+ * providing an id already taken is skipped and reported, and the others keep working. Plugins
+ * see the spi and the kernels API, not the kernels' implementations ({@link KernelsFence}).
  */
 public final class PluginHost implements AutoCloseable {
     private final DefaultPluginManager manager;
@@ -30,7 +32,12 @@ public final class PluginHost implements AutoCloseable {
     private final List<PluginProblem> problems = new ArrayList<>();
 
     private PluginHost(List<Path> folders) {
-        manager = new DefaultPluginManager(folders);
+        manager = new DefaultPluginManager(folders) {
+            @Override
+            protected PluginLoader createPluginLoader() {
+                return new KernelsFence(this);
+            }
+        };
         manager.setSystemVersion(Spi.VERSION);
     }
 

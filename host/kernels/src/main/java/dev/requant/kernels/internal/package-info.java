@@ -4,7 +4,8 @@
  * a Vector API twin ({@code Vector*}) that gives identical bits.
  *
  * <p>This package and its subpackages change without notice. Plugins must not use them:
- * {@code plugins/pom.xml} fails the build of a plugin that imports them. A plugin gets the
- * implementation in use from {@link dev.requant.kernels.Kernels}.
+ * {@code plugins/pom.xml} fails the build of a plugin that imports them, and the host's plugin
+ * class loaders refuse to load them for a plugin. A plugin gets the implementation in use from
+ * {@link dev.requant.kernels.Kernels}.
  */
 package dev.requant.kernels.internal;
