@@ -16,6 +16,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.pf4j.Extension;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads compressed-tensors checkpoints (llm-compressor, vLLM) with integer weights in safetensors
@@ -29,6 +31,7 @@ import org.pf4j.Extension;
  */
 @Extension
 public final class CtReader implements FormatReader {
+    private static final Logger LOG = LoggerFactory.getLogger(CtReader.class);
     public static final String ID = "compressed-tensors";
     private static final Set<String> READ = Set.of("pack-quantized", "int-quantized", "naive-quantized",
             "mixed-precision");
@@ -64,6 +67,8 @@ public final class CtReader implements FormatReader {
         if (config.isPresent()) {
             check(path, config.get());
         }
+        LOG.debug("{}: {}", path, config.isPresent() ? "compressed-tensors parameters from " + CtConfig.SOURCE
+                : "no quantization config: compressed-tensors parameters from the tensors' shapes");
         return new GroupedModel(CtReader.ID, container, CtTensors.of(path, container, config));
     }
 
