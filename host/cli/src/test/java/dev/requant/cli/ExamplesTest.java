@@ -14,7 +14,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** Every recipe in examples/ runs as its comment says. */
 class ExamplesTest {
     private static final Path EXAMPLES = Path.of(System.getProperty("requant.config")).resolveSibling("examples");
-    private static final Path STORIES = Cli.SHARED.resolve("data/gguf/stories260K.gguf");
+    private static final Path STORIES = Cli.TESTDATA.resolve("data/gguf/stories260K.gguf");
 
     @TempDir
     Path dir;
@@ -62,7 +62,7 @@ class ExamplesTest {
     void huggingFaceToGgufAndBack() throws IOException {
         Path gguf = dir.resolve("stories-Q8_0.gguf");
         Cli.Result to = Cli.run("run", EXAMPLES.resolve("recipes/hf-to-gguf.yaml").toString(),
-                "--set", "in=" + HfLlamaConversionTest.STORIES_HF, "--set", "out=" + gguf);
+                "--set", "in=" + HfGgufConversionTest.STORIES_HF, "--set", "out=" + gguf);
         assertThat(to.code()).as(to.err()).isZero();
         assertThat(to.out()).startsWith("transform hf-to-gguf\n").contains("(gguf, Q8_0)");
         Cli.Result inspect = Cli.run("inspect", gguf.toString());
@@ -84,7 +84,7 @@ class ExamplesTest {
     void huggingFaceToGptqThenRepackedIntoAwqCompressedTensorsAndQ4_0() throws IOException {
         Path gptq = dir.resolve("gptq");
         Cli.Result to = Cli.run("run", EXAMPLES.resolve("recipes/hf-to-gptq.yaml").toString(),
-                "--set", "in=" + HfLlamaConversionTest.STORIES_HF, "--set", "out=" + gptq, "--set", "group=32");
+                "--set", "in=" + HfGgufConversionTest.STORIES_HF, "--set", "out=" + gptq, "--set", "group=32");
         assertThat(to.code()).as(to.err()).isZero();
         assertThat(to.out()).contains("wrote " + gptq + " (safetensors").contains("REL_RMSE");
         assertThat(Files.readString(gptq.resolve("config.json"))).contains("\"quant_method\": \"gptq\"");
@@ -96,7 +96,8 @@ class ExamplesTest {
         // q, k, v, o of 5 layers and lm_head, in each output (ffn_down has a partial group, gate and up were f16)
         assertThat(exactRepacks(dir.resolve("report.json"))).isEqualTo(21 + 21);
         assertThat(Files.readString(dir.resolve("m-awq/config.json"))).contains("\"quant_method\": \"awq\"");
-        assertThat(Files.readString(dir.resolve("m-ct/config.json"))).contains("\"quant_method\": \"compressed-tensors\"");
+        assertThat(Files.readString(dir.resolve("m-compressed-tensors/config.json")))
+                .contains("\"quant_method\": \"compressed-tensors\"");
 
         Path gguf = dir.resolve("gguf/m-Q4_0.gguf");
         Cli.Result q4 = Cli.run("run", EXAMPLES.resolve("recipes/gptq-to-q4_0-gguf.yaml").toString(),
@@ -127,7 +128,7 @@ class ExamplesTest {
         for (String recipe : List.of("hf-to-bnb-nf4", "hf-to-mlx")) {
             Path out = dir.resolve(recipe);
             Cli.Result r = Cli.run("run", EXAMPLES.resolve("recipes/" + recipe + ".yaml").toString(),
-                    "--set", "in=" + HfLlamaConversionTest.STORIES_HF, "--set", "out=" + out, "--set", "group=32");
+                    "--set", "in=" + HfGgufConversionTest.STORIES_HF, "--set", "out=" + out, "--set", "group=32");
             assertThat(r.code()).as(r.err()).isZero();
             Cli.Result inspect = Cli.run("inspect", out.toString());
             assertThat(inspect.code()).as(inspect.err()).isZero();

@@ -16,10 +16,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class FixtureDetectionTest {
     private static final Map<String, String> READER_OF_FAMILY = Map.of("awq", "awq", "bnb4", "bnb", "bnb8", "bnb",
-            "ct", "compressed-tensors", "gptq", "gptq", "inc", "intel", "mlx", "mlx", "plain", "safetensors");
+            "ct", "compressed-tensors", "gptq", "gptq", "inc", "inc", "mlx", "mlx", "plain", "safetensors");
 
     static Stream<Path> fixtures() throws IOException {
-        try (Stream<Path> s = Files.list(Cli.SHARED.resolve("fixtures"))) {
+        try (Stream<Path> s = Files.list(Cli.TESTDATA.resolve("fixtures"))) {
             return s.filter(p -> Files.isRegularFile(p.resolve("manifest.json"))).sorted().toList().stream();
         }
     }

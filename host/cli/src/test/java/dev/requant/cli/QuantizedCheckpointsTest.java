@@ -32,7 +32,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * are refused with one line and exit code 3.
  */
 class QuantizedCheckpointsTest {
-    private static final Path FIXTURES = Cli.SHARED.resolve("fixtures");
+    private static final Path FIXTURES = Cli.TESTDATA.resolve("fixtures");
     private static final PluginHost plugins = ShippedHost.PLUGINS;
     private static final Session session = ShippedHost.SESSION;
 
@@ -138,8 +138,10 @@ class QuantizedCheckpointsTest {
     @ParameterizedTest
     @ValueSource(strings = {"awq_gemm_g32|awq|awq{bits:4,group:32,version:gemm}",
             "awq_gemv_g32|awq|awq{bits:4,group:32,version:gemv}",
-            "ct_w4_g32_asym_f16_sharded|compressed-tensors|ct{bits:4,format:pack-quantized,group:32,scales:f16,strategy:group,sym:false}",
-            "ct_w8_g32_sym_f16|compressed-tensors|ct{bits:8,format:pack-quantized,group:32,scales:f16,strategy:group,sym:true}"})
+            "ct_w4_g32_asym_f16_sharded|compressed-tensors|compressed-tensors{bits:4,format:pack-quantized,group:32,"
+                + "scales:f16,strategy:group,sym:false}",
+            "ct_w8_g32_sym_f16|compressed-tensors|compressed-tensors{bits:8,format:pack-quantized,group:32,"
+                + "scales:f16,strategy:group,sym:true}"})
     void inspectNamesAwqAndCompressedTensorsSchemes(String spec) {
         String[] f = spec.split("\\|");
         Cli.Result r = Cli.run("inspect", FIXTURES.resolve(f[0]).toString());

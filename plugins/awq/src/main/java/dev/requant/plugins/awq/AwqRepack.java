@@ -48,7 +48,8 @@ final class AwqRepack implements Transcoder {
     }
 
     static Optional<Transcoder> of(StoredTensor source, AwqParams p, TensorInfo target) {
-        if (!(target.type() instanceof Encoding e) || !e.scheme().equals("gptq") && !e.scheme().equals("ct")
+        if (!(target.type() instanceof Encoding e)
+                || !e.scheme().equals("gptq") && !e.scheme().equals("compressed-tensors")
                 || source.part(AwqScheme.SCALES).spec().dtype() != ElementType.F16) {
             return Optional.empty();
         }

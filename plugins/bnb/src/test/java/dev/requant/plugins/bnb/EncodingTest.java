@@ -35,9 +35,9 @@ class EncodingTest {
     private static final String PLAIN_STATE = "{\"quant_type\": \"nf4\", \"blocksize\": 64, \"dtype\": \"float16\","
             + " \"shape\": [3, 96]}";
 
-    private final QuantScheme nf4 = new Nf4Scheme();
-    private final QuantScheme fp4 = new Fp4Scheme();
-    private final QuantScheme int8 = new Int8Scheme();
+    private final QuantScheme nf4 = new BnbNf4Scheme();
+    private final QuantScheme fp4 = new BnbFp4Scheme();
+    private final QuantScheme int8 = new BnbInt8Scheme();
 
     private static TensorInfo tensor(QuantScheme s, String params, long... shape) {
         Map<String, String> p = new java.util.HashMap<>();

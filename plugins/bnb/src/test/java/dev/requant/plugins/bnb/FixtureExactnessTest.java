@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.requant.kernels.Kernels;
 import dev.requant.kernels.bnb.BnbKernels;
-import dev.requant.kernels.bnb.ScalarBnbKernels;
-import dev.requant.kernels.bnb.VectorBnbKernels;
+import dev.requant.kernels.internal.bnb.ScalarBnbKernels;
+import dev.requant.kernels.internal.bnb.VectorBnbKernels;
 import dev.requant.plugins.support.JsonValues;
 import dev.requant.spi.ElementType;
 import dev.requant.spi.Encoding;
@@ -49,7 +49,7 @@ class FixtureExactnessTest {
     }
 
     private static Map<String, QuantScheme> schemes(BnbKernels k) {
-        return Map.of("bnb_nf4", new Nf4Scheme(k), "bnb_fp4", new Fp4Scheme(k), "bnb_int8", new Int8Scheme(k));
+        return Map.of("bnb_nf4", new BnbNf4Scheme(k), "bnb_fp4", new BnbFp4Scheme(k), "bnb_int8", new BnbInt8Scheme(k));
     }
 
     @ParameterizedTest(name = "{0} ({1})")

@@ -29,7 +29,7 @@ class LayoutVariantsTest {
     @TempDir
     Path dir;
 
-    private final QuantScheme nf4 = new Nf4Scheme();
+    private final QuantScheme nf4 = new BnbNf4Scheme();
 
     private float[] decode(Path model, String name) throws IOException {
         try (ModelSource m = new BnbReader().open(model, Checkpoints.CONTEXT)) {

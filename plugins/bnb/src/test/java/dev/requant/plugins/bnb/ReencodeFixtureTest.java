@@ -41,8 +41,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * does not, and why, is stated by {@link #fromDequantized}.
  */
 class ReencodeFixtureTest {
-    private static final Map<String, QuantScheme> SCHEMES = Map.of("bnb_nf4", new Nf4Scheme(), "bnb_fp4",
-            new Fp4Scheme(), "bnb_int8", new Int8Scheme());
+    private static final Map<String, QuantScheme> SCHEMES = Map.of("bnb_nf4", new BnbNf4Scheme(), "bnb_fp4",
+            new BnbFp4Scheme(), "bnb_int8", new BnbInt8Scheme());
 
     static Stream<String> fixtures() throws IOException {
         List<String> names = new ArrayList<>();
@@ -119,7 +119,7 @@ class ReencodeFixtureTest {
                         differing.merge(p.role(), 1, Integer::sum);
                     }
                 }
-                if (stored.info().type() instanceof Encoding e && !e.scheme().equals(Int8Scheme.ID)) {
+                if (stored.info().type() instanceof Encoding e && !e.scheme().equals(BnbInt8Scheme.ID)) {
                     assertCodesFromStoredAbsmax(stored, dequantized, e);
                 }
             }

@@ -24,9 +24,9 @@ import org.junit.jupiter.api.Test;
 
 /** The schemes' parameters, their decode-only status, and their checks of the parts they are given. */
 class SchemeTest {
-    private final QuantScheme nf4 = new Nf4Scheme();
-    private final QuantScheme fp4 = new Fp4Scheme();
-    private final QuantScheme int8 = new Int8Scheme();
+    private final QuantScheme nf4 = new BnbNf4Scheme();
+    private final QuantScheme fp4 = new BnbFp4Scheme();
+    private final QuantScheme int8 = new BnbInt8Scheme();
 
     @Test
     void fourBitParametersHaveDefaultsAndAreChecked() {
@@ -97,8 +97,8 @@ class SchemeTest {
                 }
             }
         }
-        assertThat(listed).containsExactlyInAnyOrder(BnbReader.class.getName(), Nf4Scheme.class.getName(),
-                Fp4Scheme.class.getName(), Int8Scheme.class.getName());
+        assertThat(listed).containsExactlyInAnyOrder(BnbReader.class.getName(), BnbNf4Scheme.class.getName(),
+                BnbFp4Scheme.class.getName(), BnbInt8Scheme.class.getName());
         for (String name : listed) {
             Class<?> type = Class.forName(name);
             assertThat(Modifier.isAbstract(type.getModifiers())).as(name).isFalse();

@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * {@code qweight} column (AWQ's have eight), usually with a {@code g_idx}.
  *
  * <p>neural-compressor's GPTQ-compatible export ({@code scale_bf16_to_fp8} tensors) is left to
- * the Intel reader: its zero points of 0 are stored differently, so the v1 rule would misread
+ * the inc reader: its zero points of 0 are stored differently, so the v1 rule would misread
  * them.
  */
 @Extension
@@ -60,7 +60,7 @@ public final class GptqReader implements FormatReader {
     private static ModelSource build(Path path, ModelSource container) throws IOException {
         if (hasIncMarker(container)) {
             throw BadInputException.of(path, "a neural-compressor export (it has *" + INC_MARKER + " tensors):"
-                    + " read it with the Intel reader, GPTQ's v1 rule misreads its zero points of 0");
+                    + " read it with the inc reader, GPTQ's v1 rule misreads its zero points of 0");
         }
         Optional<GptqConfig> config;
         try {

@@ -54,7 +54,8 @@ final class GptqRepack implements Transcoder {
     }
 
     static Optional<Transcoder> of(StoredTensor source, GptqParams p, TensorInfo info) {
-        if (!(info.type() instanceof Encoding e) || !e.scheme().equals("awq") && !e.scheme().equals("ct")) {
+        if (!(info.type() instanceof Encoding e)
+                || !e.scheme().equals("awq") && !e.scheme().equals("compressed-tensors")) {
             return Optional.empty();
         }
         int out = Math.toIntExact(source.info().shape().dim(0));

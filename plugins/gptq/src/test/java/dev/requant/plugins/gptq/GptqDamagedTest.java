@@ -141,10 +141,10 @@ class GptqDamagedTest {
     }
 
     @Test
-    void aNeuralCompressorExportIsLeftToTheIntelReader() throws IOException {
+    void aNeuralCompressorExportIsLeftToTheIncReader() throws IOException {
         Path inc = Checkpoints.fixture("inc_optimum_4bit_g32_sym");
         assertThatThrownBy(() -> new GptqReader().open(inc, Checkpoints.CONTEXT))
                 .isInstanceOf(BadInputException.class).hasMessageContaining("neural-compressor export")
-                .hasMessageContaining("Intel reader");
+                .hasMessageContaining("inc reader");
     }
 }
