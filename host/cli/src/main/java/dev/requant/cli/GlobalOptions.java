@@ -18,4 +18,8 @@ final class GlobalOptions {
     @Option(names = "--debug", description = "Show stack traces and debug logs.",
             scope = picocli.CommandLine.ScopeType.INHERIT)
     boolean debug;
+
+    @Option(names = {"-q", "--quiet"}, description = "No progress and no run summary; results and errors still show.",
+            scope = picocli.CommandLine.ScopeType.INHERIT)
+    boolean quiet;
 }

@@ -28,7 +28,7 @@ final class InspectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (Host host = Host.start(main.global, System.err);
+        try (Host host = Host.start(main.global);
              var source = host.session().open(path, format)) {
             InspectReport report = InspectReport.of(path.toString(), source);
             if (json) {

@@ -4,6 +4,8 @@ import dev.requant.core.RequantException;
 import dev.requant.spi.BadInputException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
@@ -18,6 +20,8 @@ import picocli.CommandLine.Mixin;
         subcommands = {RunCommand.class, PlanCommand.class, ConvertCommand.class, InspectCommand.class,
                 PluginsCommand.class, SampleCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
+    private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+
     @Mixin
     GlobalOptions global;
 
@@ -27,12 +31,14 @@ public final class Main {
 
     /** Runs a command line and returns its exit code (for tests and embedding). */
     public static int run(String... args) {
-        boolean debug = java.util.Arrays.asList(args).contains("--debug");
-        if (debug) {
-            System.setProperty("requant.log.level", "DEBUG");
-        }
-        CommandLine cli = new CommandLine(new Main());
-        cli.setExecutionExceptionHandler((e, cmd, parsed) -> report(e, cmd.getErr(), debug));
+        Main main = new Main();
+        CommandLine cli = new CommandLine(main);
+        cli.setExecutionStrategy(parsed -> {
+            Logging.configure(main.global.debug);
+            LOG.debug("{}; {} cores", new Version().getVersion()[0], Runtime.getRuntime().availableProcessors());
+            return new CommandLine.RunLast().execute(parsed);
+        });
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> report(e, cmd.getErr(), main.global.debug));
         cli.setParameterExceptionHandler((e, a) -> {
             PrintWriter err = e.getCommandLine().getErr();
             err.println("requant: " + e.getMessage());

@@ -19,12 +19,12 @@ final class PlanCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (Host host = Host.start(main.global, System.err)) {
+        try (Host host = Host.start(main.global)) {
             var job = host.session().compile(recipe.recipe, recipe.variables);
             RunOptions planOnly = new RunOptions();
             planOnly.dryRun = true;
             planOnly.json = json;
-            RunFlow.run(host.session(), job, planOnly, System.out, System.err);
+            RunFlow.run(host.session(), job, planOnly, main.global.quiet, System.out, System.err);
         }
         return 0;
     }

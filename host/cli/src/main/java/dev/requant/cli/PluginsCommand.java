@@ -17,7 +17,7 @@ final class PluginsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (Host host = Host.start(main.global, System.err)) {
+        try (Host host = Host.start(main.global)) {
             List<PluginInfo> plugins = host.session().registry().plugins();
             if (json) {
                 Json.print(plugins.stream().map(p -> new Listed(p.id(), p.version(), p.description(),

@@ -18,9 +18,9 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (Host host = Host.start(main.global, System.err)) {
+        try (Host host = Host.start(main.global)) {
             var job = host.session().compile(recipe.recipe, recipe.variables);
-            RunFlow.run(host.session(), job, run, System.out, System.err);
+            RunFlow.run(host.session(), job, run, main.global.quiet, System.out, System.err);
         }
         return 0;
     }

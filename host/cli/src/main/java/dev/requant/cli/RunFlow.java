@@ -3,6 +3,7 @@ package dev.requant.cli;
 import dev.requant.core.OpenedInput;
 import dev.requant.core.Session;
 import dev.requant.core.exec.OutputResult;
+import dev.requant.core.exec.ProgressListener;
 import dev.requant.core.exec.RunResult;
 import dev.requant.core.job.Job;
 import dev.requant.core.plan.PlanEntry;
@@ -10,13 +11,15 @@ import dev.requant.core.plan.Plan;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.Locale;
+import java.util.Optional;
 
 /** Open, plan, and either show the plan or run it: the common path of run, convert and sample. */
 final class RunFlow {
     private RunFlow() {
     }
 
-    static void run(Session session, Job job, RunOptions options, PrintStream out, PrintStream err)
+    /** @param quiet no progress and no summary: a plan asked for still prints, as do errors */
+    static void run(Session session, Job job, RunOptions options, boolean quiet, PrintStream out, PrintStream err)
             throws IOException {
         try (OpenedInput input = session.open(job)) {
             Plan plan = session.plan(job, input);
@@ -24,8 +27,16 @@ final class RunFlow {
                 show(plan, options.json, out);
                 return;
             }
-            RunResult result = session.execute(job, plan, options.threads, Progress.forStderr(err));
-            summarize(plan, result, job, out);
+            RunResult result = session.execute(job, plan, options.threads,
+                    quiet ? ProgressListener.NONE : Progress.forStderr(err));
+            // report.json is an output the recipe asked for; its table is part of the summary
+            Optional<VerifyReport> verified = job.verify().map(v -> VerifyReport.of(result, v));
+            if (verified.isPresent()) {
+                verified.get().write(job.verify().get().report());
+            }
+            if (!quiet) {
+                summarize(plan, result, verified, job, out);
+            }
         }
     }
 
@@ -38,7 +49,7 @@ final class RunFlow {
         }
     }
 
-    private static void summarize(Plan plan, RunResult r, Job job, PrintStream out) throws IOException {
+    private static void summarize(Plan plan, RunResult r, Optional<VerifyReport> verified, Job job, PrintStream out) {
         double seconds = Math.max(1e-9, r.elapsed().toNanos() / 1e9);
         PlanReport.of(plan).transforms().forEach(t -> out.println(t.line()));
         for (OutputResult o : r.outputs()) {
@@ -58,11 +69,7 @@ final class RunFlow {
                 }
             }
         }
-        if (job.verify().isPresent()) {
-            VerifyReport report = VerifyReport.of(r, job.verify().get());
-            report.write(job.verify().get().report());
-            report.print(job.verify().get().report(), out);
-        }
+        verified.ifPresent(v -> v.print(job.verify().get().report(), out));
         out.printf(Locale.ROOT, "read %s in %.2f s (%.1f MB/s)%n", Sizes.bytes(r.sourceBytes()), seconds,
                 r.sourceBytes() / seconds / 1e6);
     }

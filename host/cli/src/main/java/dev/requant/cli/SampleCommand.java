@@ -43,8 +43,9 @@ final class SampleCommand implements Callable<Integer> {
         var output = new OutputSpec(new Located<>(out, at), format == null ? null : new Located<>(format, at), Map.of(), null);
         var recipe = new Recipe(new Located<>(input, at), List.of(), null,
                 new Located<>(List.of(new Located<>(output, at)), at), null);
-        try (Host host = Host.start(main.global, System.err)) {
-            RunFlow.run(host.session(), host.session().compile(recipe, at), run, System.out, System.err);
+        try (Host host = Host.start(main.global)) {
+            RunFlow.run(host.session(), host.session().compile(recipe, at), run, main.global.quiet, System.out,
+                    System.err);
         }
         return 0;
     }

@@ -49,7 +49,7 @@ final class Cli {
         return runExactly(all.toArray(String[]::new));
     }
 
-    /** Runs {@code requant ARGS} with nothing added. */
+    /** Runs {@code requant ARGS} with nothing added; logging is left at its default levels. */
     static synchronized Result runExactly(String... args) {
         PrintStream out = System.out;
         PrintStream err = System.err;
@@ -61,6 +61,7 @@ final class Cli {
             int code = Main.run(args);
             return new Result(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
         } finally {
+            Logging.configure(false);
             System.setOut(out);
             System.setErr(err);
         }

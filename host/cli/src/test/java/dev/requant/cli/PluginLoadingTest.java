@@ -138,27 +138,32 @@ class PluginLoadingTest {
         }
     }
 
-    @Test
-    void aPluginThatBundlesTheSpiIsRefusedWithTheReason() throws IOException {
-        Path spiClasses = Path.of(dev.requant.spi.FormatReader.class.getProtectionDomain().getCodeSource().getLocation()
-                .getPath());
-        Path classes = dir.resolve("spi-classes");
-        if (Files.isDirectory(spiClasses)) {
-            copyTree(spiClasses, classes);
+    /** The classes of the jar (or folder) that holds {@code member}, copied to a folder of their own. */
+    private Path classesBeside(Class<?> member, String name) throws IOException {
+        Path source = Path.of(member.getProtectionDomain().getCodeSource().getLocation().getPath());
+        Path classes = dir.resolve(name);
+        if (Files.isDirectory(source)) {
+            copyTree(source, classes);
         } else {
-            try (JarFile spi = new JarFile(spiClasses.toFile())) {
-                for (JarEntry e : java.util.Collections.list(spi.entries())) {
-                    if (e.getName().endsWith(".class")) {
+            try (JarFile jar = new JarFile(source.toFile())) {
+                for (JarEntry e : java.util.Collections.list(jar.entries())) {
+                    if (e.getName().endsWith(".class") && !e.getName().endsWith("module-info.class")) {
                         Path target = classes.resolve(e.getName());
                         Files.createDirectories(target.getParent());
-                        try (InputStream is = spi.getInputStream(e)) {
+                        try (InputStream is = jar.getInputStream(e)) {
                             Files.copy(is, target);
                         }
                     }
                 }
             }
         }
-        variant("gguf", "gguf-fat.jar", java.util.Map.of("Plugin-Id", "gguf-fat"), classes);
+        return classes;
+    }
+
+    @Test
+    void aPluginThatBundlesTheSpiIsRefusedWithTheReason() throws IOException {
+        variant("gguf", "gguf-fat.jar", java.util.Map.of("Plugin-Id", "gguf-fat"),
+                classesBeside(dev.requant.spi.FormatReader.class, "spi-classes"));
         try (PluginHost host = load()) {
             assertThat(problems(host)).contains("gguf-fat.jar skipped: plugin gguf-fat bundles its own copy of the"
                     + " requant spi (FormatReader); depend on requant-spi in provided scope");
@@ -188,6 +193,36 @@ class PluginLoadingTest {
         }
     }
 
+    @Test
+    void theShippedPluginsLogThroughTheHostsSlf4j() throws IOException {
+        try (Stream<Path> jars = Files.list(Cli.PLUGINS)) {
+            for (Path jar : jars.toList()) {
+                try (JarFile j = new JarFile(jar.toFile())) {
+                    assertThat(j.stream().map(JarEntry::getName)).as(jar.toString())
+                            .noneMatch(n -> n.startsWith("org/slf4j/"));
+                }
+            }
+        }
+    }
+
+    @Test
+    void aPluginThatBundlesSlf4jIsLoadedWithAWarningThatItsLinesAreLost() throws IOException {
+        Path plugins = dir.resolve("plugins");
+        Files.createDirectories(plugins);
+        Files.move(variant("gguf", "gguf-slf4j.jar", java.util.Map.of("Plugin-Id", "gguf-slf4j"),
+                classesBeside(org.slf4j.Logger.class, "slf4j-classes")), plugins.resolve("gguf-slf4j.jar"));
+        Path model = dir.resolve("m.gguf");
+        assertThat(Cli.run("sample", model.toString(), "--layers", "1").code()).isZero();
+        // the shipped gguf plugin is left out, so that this one's reader is the only gguf reader
+        Cli.Result r = Cli.runExactly("inspect", model.toString(), "--plugins=" + plugins, "--config=" + Cli.CONFIG,
+                "--debug");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.err()).contains("requant: WARN PluginHost: plugin gguf-slf4j (" + plugins.resolve("gguf-slf4j.jar")
+                + ") bundles its own copy of slf4j-api: its log lines are lost; depend on slf4j-api in provided scope")
+                .contains("requant: DEBUG Session: opened " + model + " with reader gguf")
+                .doesNotContain("DEBUG GgufReader");
+    }
+
     private static void copyTree(Path from, Path to) throws IOException {
         try (Stream<Path> s = Files.walk(from)) {
             for (Path p : s.toList()) {
@@ -206,7 +241,7 @@ class PluginLoadingTest {
         Files.write(dir.resolve("broken.jar"), new byte[] {1, 2, 3});
         Cli.Result r = Cli.run("plugins", "--plugins=" + dir);
         assertThat(r.code()).isZero();
-        assertThat(r.err()).contains("requant: plugin " + dir.resolve("broken.jar") + " skipped: ");
+        assertThat(r.err()).startsWith("requant: WARN PluginHost: plugin " + dir.resolve("broken.jar") + " skipped: ");
         Cli.Result before = Cli.runExactly("--plugins=" + dir, "--plugins=" + Cli.PLUGINS,
                 "--config=" + Cli.CONFIG, "plugins");
         assertThat(before.code()).as("global options go before or after the command").isZero();

@@ -67,9 +67,11 @@ class ThirdPartyPluginIT {
         Cli.Result toNpz = Cli.run("convert", dir.resolve("out/model.safetensors").toString(), back.toString(),
                 "--plugins=" + plugins);
         assertThat(toNpz.code()).as(toNpz.err()).isZero();
-        Cli.Result again = Cli.run("inspect", back.toString(), "--plugins=" + plugins);
+        Cli.Result again = Cli.run("inspect", back.toString(), "--plugins=" + plugins, "--debug");
         assertThat(again.code()).isZero();
         assertThat(again.out()).startsWith(back + ": npz, 21 tensors");
+        assertThat(again.err()).as("the plugin logs through the host's slf4j")
+                .contains("requant: DEBUG NpzReader: " + back + ": 21 array(s)\n");
     }
 
     /** The cosine column (the recipe's second metric) of an output's "all measured" row in the verify table. */

@@ -36,12 +36,16 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The host's work for one command: recipe to checked job, job to opened model and plan, plan to
  * committed outputs. Every failure before execution leaves the disk untouched.
  */
 public final class Session {
+    private static final Logger LOG = LoggerFactory.getLogger(Session.class);
+
     private final Registry registry;
     private final HostConfig config;
     private final RecipeLoader loader = new RecipeLoader();
@@ -78,6 +82,7 @@ public final class Session {
      * for every output. The caller closes the result.
      */
     public OpenedInput open(Job job) throws IOException {
+        long started = System.nanoTime();
         ModelSource source = open(job.input());
         try {
             List<AppliedTransform> applied = new ArrayList<>();
@@ -88,8 +93,15 @@ public final class Session {
                 automatic(source, job).ifPresent(t -> applied.add(new AppliedTransform(t, true)));
             }
             for (AppliedTransform a : applied) {
+                long at = System.nanoTime();
+                int before = source.tensors().size();
                 source = a.transform().apply(source, codecs::decode);
+                LOG.debug("transform {} ({}): {} tensors in, {} out, in {}", a.transform().id(),
+                        a.automatic() ? "applies by itself" : "named by the recipe", before, source.tensors().size(),
+                        Elapsed.since(at));
             }
+            LOG.debug("phase open: {} tensors from {}, in {}", source.tensors().size(), source.format(),
+                    Elapsed.since(started));
             return new OpenedInput(source, applied);
         } catch (IOException | RuntimeException e) {
             source.close();
@@ -105,6 +117,9 @@ public final class Session {
                 found.add(t);
             }
         }
+        LOG.debug("transforms that apply by themselves to this {} input for writer(s) {}: {}", source.format(),
+                job.outputs().stream().map(o -> o.writer().id()).distinct().toList(),
+                found.isEmpty() ? "none" : found.stream().map(TensorTransform::id).toList());
         if (found.size() > 1) {
             throw new RequantException(RequantException.USAGE, "the transforms " + found.get(0).id() + " and "
                     + found.get(1).id() + " both apply to this input; name the one to use in the recipe's"
@@ -117,6 +132,8 @@ public final class Session {
         try {
             return t.appliesTo(source, writer);
         } catch (RuntimeException e) {
+            LOG.debug("transform {} failed to say whether it applies to this {} input for writer {}, so it does not: {}",
+                    t.id(), source.format(), writer.id(), e.toString(), e);
             return false;
         }
     }
@@ -135,7 +152,9 @@ public final class Session {
         return switch (input) {
             case InputRef.Sample s -> {
                 try {
-                    yield SampleModel.of(s.spec());
+                    ModelSource sample = SampleModel.of(s.spec());
+                    LOG.debug("generated sample model: {} tensors", sample.tensors().size());
+                    yield sample;
                 } catch (IllegalArgumentException e) {
                     throw new RecipeException(s.spec().type() != null ? s.spec().type().at()
                             : Location.commandLine("sample"), e.getMessage());
@@ -143,7 +162,13 @@ public final class Session {
             }
             case InputRef.File f -> {
                 FormatReader reader = f.reader().isPresent() ? f.reader().get() : detect(f.path());
-                yield reader.open(f.path(), readerContext());
+                long started = System.nanoTime();
+                ModelSource source = reader.open(f.path(), readerContext());
+                LOG.debug("opened {} with reader {} ({}): {} tensors, {} metadata keys, {} files, in {}", f.path(),
+                        reader.id(), f.reader().isPresent() ? "as " + f.at() + " says" : "detected",
+                        source.tensors().size(), source.metadata().values().size(), source.metadata().files().size(),
+                        Elapsed.since(started));
+                yield source;
             }
         };
     }
@@ -161,12 +186,16 @@ public final class Session {
         }
         record Candidate(FormatReader reader, Detection detection) {
         }
+        long started = System.nanoTime();
         List<Candidate> found = new ArrayList<>();
         for (FormatReader r : registry.readers()) {
             Detection d;
             try {
                 d = r.detect(path, readerContext());
+                LOG.debug("detect {}: reader {}: {}", path, r.id(),
+                        d == Detection.NONE ? "not recognised" : "recognised (" + describe(d) + ")");
             } catch (IOException | RuntimeException e) {
+                LOG.debug("detect {}: reader {} failed, so it does not recognise it: {}", path, r.id(), e.toString(), e);
                 d = Detection.NONE;
             }
             if (d != Detection.NONE) {
@@ -183,16 +212,25 @@ public final class Session {
             throw BadInputException.of(path, "both " + top.get(0).id() + " and " + top.get(1).id()
                     + " recognise it; choose one with format");
         }
+        LOG.debug("detect {}: reader {} ({}; the most specific of {}), in {}", path, top.getFirst().id(), describe(best),
+                found.stream().map(c -> c.reader().id()).toList(), Elapsed.since(started));
         return top.getFirst();
+    }
+
+    private static String describe(Detection d) {
+        return d.name().toLowerCase(java.util.Locale.ROOT);
     }
 
     /** Plans every output of the job for an opened source. */
     public Plan plan(Job job, OpenedInput input) {
+        long started = System.nanoTime();
         Planner planner = new Planner(codecs, defaultFallback());
         List<PlannedOutput> outputs = new ArrayList<>();
         for (OutputJob o : job.outputs()) {
             outputs.add(planner.plan(input.source(), o.path(), o.writer(), o.options(), o.quantization()));
         }
+        LOG.debug("phase plan: {} output(s), {} tensors each, in {}", outputs.size(), input.source().tensors().size(),
+                Elapsed.since(started));
         return new Plan(input.source(), input.transforms(), outputs);
     }
 
@@ -211,7 +249,7 @@ public final class Session {
             try {
                 types.add(compiler.type(t));
             } catch (RecipeException e) {
-                // a type whose plugin is not installed cannot be a fallback here
+                LOG.debug("default fallback {} ({}) left out: {}", t.value(), t.at(), e.getMessage());
             }
         }
         return types;

@@ -14,6 +14,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import org.pf4j.Extension;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads NumPy arrays: a {@code .npz} archive as {@code numpy.savez} writes it (a ZIP of STORED
@@ -22,6 +24,7 @@ import org.pf4j.Extension;
  */
 @Extension
 public final class NpzReader implements FormatReader {
+    private static final Logger LOG = LoggerFactory.getLogger(NpzReader.class);
     public static final String ID = "npz";
 
     @Override
@@ -59,7 +62,9 @@ public final class NpzReader implements FormatReader {
 
     @Override
     public ModelSource open(Path path, ReaderContext context) throws IOException {
-        return NpzModel.open(path);
+        NpzModel model = NpzModel.open(path);
+        LOG.debug("{}: {} array(s)", path, model.tensors().size());
+        return model;
     }
 
     private static boolean startsWith(ByteBuffer head, byte[] prefix) {

@@ -1,5 +1,6 @@
 package dev.requant.core.exec;
 
+import dev.requant.core.Elapsed;
 import dev.requant.core.RequantException;
 import dev.requant.core.plan.Plan;
 import dev.requant.core.plan.PlannedOutput;
@@ -19,6 +20,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs a plan: opens every output with its plan, converts tensors in row chunks on a bounded pool
@@ -27,6 +30,8 @@ import java.util.concurrent.CountDownLatch;
  * any failure. Memory is bounded by threads x chunk size, not by the model.
  */
 public final class Executor {
+    private static final Logger LOG = LoggerFactory.getLogger(Executor.class);
+
     /**
      * @param chunkElements about how many values a chunk holds (a row is never split)
      * @param measure       decode every converted chunk again and measure its error
@@ -52,6 +57,7 @@ public final class Executor {
         Thread onExit = new Thread(() -> sinks.forEach(ModelSink::abort), "requant-abort-on-exit");
         Runtime.getRuntime().addShutdownHook(onExit);
         try {
+            long phase = System.nanoTime();
             for (PlannedOutput o : outputs) {
                 try {
                     sinks.add(o.writer().create(o.path(), o.toOutputPlan(), o.options()));
@@ -62,16 +68,30 @@ public final class Executor {
             }
             List<ErrorStats[]> stats = outputs.stream().map(o -> new ErrorStats[o.entries().size()]).toList();
             long bytes = convertAll(outputs, sinks, stats);
+            LOG.debug("phase convert: {} tensors, {} bytes of source data, into {} output(s) on {} threads with chunks of"
+                    + " about {} values{}, in {}", outputs.getFirst().entries().size(), bytes, outputs.size(),
+                    Math.max(1, options.threads()), options.chunkElements(),
+                    options.measure() ? ", each converted chunk measured" : "", Elapsed.since(phase));
+            phase = System.nanoTime();
             checkVerify(outputs, stats);
-            for (ModelSink sink : sinks) {
-                sink.commit();
+            if (options.measure()) {
+                LOG.debug("phase verify: {}, in {}", options.failIf().map(c -> "fail_if " + c + " holds for no tensor")
+                        .orElse("no fail_if to check"), Elapsed.since(phase));
             }
+            phase = System.nanoTime();
+            for (int o = 0; o < sinks.size(); o++) {
+                long at = System.nanoTime();
+                sinks.get(o).commit();
+                LOG.debug("committed {} in {}", outputs.get(o).path(), Elapsed.since(at));
+            }
+            LOG.debug("phase commit: {} output(s) in {}", sinks.size(), Elapsed.since(phase));
             List<OutputResult> results = new ArrayList<>();
             for (int o = 0; o < outputs.size(); o++) {
                 results.add(new OutputResult(outputs.get(o), java.util.Arrays.asList(stats.get(o))));
             }
             return new RunResult(results, bytes, Duration.ofNanos(System.nanoTime() - started));
         } catch (IOException | RuntimeException | Error e) {
+            LOG.debug("the run failed ({}): aborting {} output(s), nothing is published", e.toString(), sinks.size());
             sinks.forEach(ModelSink::abort);
             throw e;
         } finally {

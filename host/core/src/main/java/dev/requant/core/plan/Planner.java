@@ -21,6 +21,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Decides, before anything is written, the type of every tensor of an output and why: the first
@@ -30,6 +32,7 @@ import java.util.Optional;
  * all tensors and reported together.
  */
 public final class Planner {
+    private static final Logger LOG = LoggerFactory.getLogger(Planner.class);
     /** llama's embed_tokens, GPT-2's wte/wpe, BLOOM's word_embeddings, Meta's tok_embeddings. */
     private static final java.util.regex.Pattern EMBEDDING = java.util.regex.Pattern.compile(
             "(^|\\.)(embed_tokens|wte|wpe|word_embeddings|tok_embeddings|embeddings?)(\\.|$)");
@@ -73,6 +76,9 @@ public final class Planner {
             planned.forEach(e -> entries.add(e.orElseGet(chosen::next)));
         } else {
             planned.forEach(e -> entries.add(e.orElseThrow()));
+        }
+        if (LOG.isDebugEnabled()) {
+            entries.forEach(e -> LOG.debug("plan {}: {}", path.getFileName(), describe(e)));
         }
         Optional<String> label = q.target().isPresent() ? dominantType(entries) : q.label();
         return new PlannedOutput(path, writer, Map.copyOf(options), source.metadata().copy(), label,
@@ -136,6 +142,19 @@ public final class Planner {
         }
         return values.entrySet().stream().max(Map.Entry.comparingByValue())
                 .map(e -> e.getKey().id().toUpperCase(java.util.Locale.ROOT));
+    }
+
+    /**
+     * {@code blk.0.ffn_down.weight [64, 172] f32 -> f16: convert, lossy; default (--type); fell back
+     * from q8_0: row length 172 is not a multiple of 32 (q8_0 block)}
+     */
+    private static String describe(PlanEntry e) {
+        String type = e.action() == Action.COPY ? e.target().type().id()
+                : e.source().info().type().id() + " -> " + e.target().type().id();
+        String how = e.action() == Action.TRANSCODE ? "repack" : e.action().name().toLowerCase(java.util.Locale.ROOT);
+        return e.target().name() + " " + e.target().shape() + " " + type + ": " + how + ", " + e.fidelity() + "; "
+                + e.why() + (e.fellBack() ? "; fell back from " + String.join("; then ",
+                e.refused().stream().map(Substitution::toString).toList()) : "");
     }
 
     /** True for the tensors a converter quantizes by default: weight matrices, not norms. */

@@ -19,6 +19,8 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Chooses the types of the weight matrices left to a {@link Target}: each starts at the smallest
@@ -28,6 +30,7 @@ import java.util.function.Predicate;
  * most from few bits get more.
  */
 final class TargetAllocator {
+    private static final Logger LOG = LoggerFactory.getLogger(TargetAllocator.class);
     /** Values measured per tensor and type: enough rows to be representative, cheap for any model. */
     static final int SAMPLE_VALUES = 1 << 15;
 
@@ -94,6 +97,9 @@ final class TargetAllocator {
         for (int t = 0; t < free.size(); t++) {
             entries.add(entry(free.get(t), options.get(t), chosen[t], target));
         }
+        LOG.debug("{} ({}): {} weight matrices measured with {} on up to {} values each; {} of {} budget bytes"
+                        + " ({} bits per weight)", target, target.at(), free.size(), ids(target.types()), SAMPLE_VALUES,
+                total, budget, String.format(Locale.ROOT, "%.3f", total * 8.0 / totalValues));
         return entries;
     }
 

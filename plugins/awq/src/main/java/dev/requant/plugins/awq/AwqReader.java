@@ -16,6 +16,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.pf4j.Extension;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads AutoAWQ checkpoints in safetensors (one file, a folder, shards with an index) through the
@@ -27,6 +29,7 @@ import org.pf4j.Extension;
  */
 @Extension
 public final class AwqReader implements FormatReader {
+    private static final Logger LOG = LoggerFactory.getLogger(AwqReader.class);
     public static final String ID = "awq";
     /** A tensor only neural-compressor's export has: its layers look like AWQ GEMV ones. */
     private static final String INC_MARKER = ".scale_bf16_to_fp8";
@@ -59,6 +62,8 @@ public final class AwqReader implements FormatReader {
                 throw BadInputException.of(path, config.get().source() + " says quant_method "
                         + config.get().method() + ", not awq");
             }
+            LOG.debug("{}: {}", path, config.map(c -> "AWQ parameters from " + c.source())
+                    .orElse("no quantization config: AWQ parameters from the tensors' shapes"));
             return new GroupedModel(AwqReader.ID, container, AwqTensors.of(path, container, config));
         } catch (IllegalArgumentException e) {
             throw BadInputException.of(path, e.getMessage(), e);

@@ -21,6 +21,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.pf4j.Extension;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads compressed-tensors checkpoints (llm-compressor, vLLM) with integer weights in safetensors
@@ -34,6 +36,7 @@ import org.pf4j.Extension;
  */
 @Extension
 public final class CompressedTensorsReader implements FormatReader {
+    private static final Logger LOG = LoggerFactory.getLogger(CompressedTensorsReader.class);
     public static final String ID = "compressed-tensors";
     private static final Set<String> READ = Set.of("pack-quantized", "int-quantized", "naive-quantized",
             "mixed-precision");
@@ -69,6 +72,8 @@ public final class CompressedTensorsReader implements FormatReader {
         if (config.isPresent()) {
             check(path, config.get());
         }
+        LOG.debug("{}: {}", path, config.isPresent() ? "compressed-tensors parameters from "
+                + CompressedTensorsConfig.SOURCE : "no quantization config: compressed-tensors parameters from the tensors' shapes");
         return new GroupedModel(ID, container, CompressedTensorsCheckpoint.of(path, container, config));
     }
 

@@ -15,6 +15,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Where every byte of a GGUF output goes: the files (one, or the shards of a split output), each
@@ -29,6 +31,7 @@ import java.util.stream.Collectors;
  * or its tensor count past {@code split_max_tensors}; a shard always holds at least one tensor.
  */
 final class GgufLayout {
+    private static final Logger LOG = LoggerFactory.getLogger(GgufLayout.class);
     /** ggml's {@code GGML_MAX_NAME}: a name must fit its 64-byte field with the terminating NUL. */
     static final int MAX_NAME_BYTES = 63;
 
@@ -107,6 +110,8 @@ final class GgufLayout {
             }
             Path file = options.split() ? ShardName.path(prefix, s + 1, groups.size()) : path;
             files.add(new ShardFile(file, header, header.length + offset));
+            LOG.debug("{}: {} key/values, {} tensors, alignment {}, tensor data from byte {}, {} bytes", file, kvs.size(),
+                    records.size(), options.alignment(), header.length, header.length + offset);
         }
         return new GgufLayout(List.copyOf(files), List.of(placements));
     }

@@ -11,7 +11,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
+import java.util.List;
 import org.pf4j.Extension;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads GGUF files, version 3 and 2, little-endian, including split models (any shard opens them
@@ -25,6 +28,7 @@ import org.pf4j.Extension;
  */
 @Extension
 public final class GgufReader implements FormatReader {
+    private static final Logger LOG = LoggerFactory.getLogger(GgufReader.class);
     public static final String ID = "gguf";
 
     @Override
@@ -59,6 +63,12 @@ public final class GgufReader implements FormatReader {
 
     @Override
     public ModelSource open(Path path, ReaderContext context) throws IOException {
-        return GgufSource.of(GgufShards.open(path));
+        List<GgufShards.Shard> shards = GgufShards.open(path);
+        for (GgufShards.Shard s : shards) {
+            GgufHeader h = s.header();
+            LOG.debug("{}: GGUF v{}, {} tensors, {} key/values, alignment {}, tensor data from byte {}", h.file(),
+                    h.version(), h.tensors().size(), h.kvs().size(), h.alignment(), h.dataOffset());
+        }
+        return GgufSource.of(shards);
     }
 }

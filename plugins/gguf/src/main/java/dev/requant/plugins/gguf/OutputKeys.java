@@ -7,6 +7,8 @@ import dev.requant.spi.OutputPlan;
 import java.util.LinkedHashMap;
 import java.util.Optional;
 import java.util.OptionalInt;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The key/values of a GGUF output (its first shard), in the order they are written.
@@ -26,6 +28,7 @@ import java.util.OptionalInt;
  * </ol>
  */
 final class OutputKeys {
+    private static final Logger LOG = LoggerFactory.getLogger(OutputKeys.class);
     static final String QUANTIZATION_VERSION = "general.quantization_version";
     static final String FILE_TYPE = "general.file_type";
     /** ggml's {@code GGML_QNT_VERSION}. */
@@ -60,7 +63,14 @@ final class OutputKeys {
                 || kvs.get(FILE_TYPE) instanceof MetaValue.Int i && !LlamaFileType.isFloat(i.value())) {
             kvs.remove(FILE_TYPE);
         }
+        LOG.debug("{} {}, {} {} ({}; {} quantized)", FILE_TYPE, written(kvs, FILE_TYPE), QUANTIZATION_VERSION,
+                written(kvs, QUANTIZATION_VERSION), quantization.map(q -> "the plan names " + q)
+                        .orElse("the plan names no quantization"), anyQuantized ? "some tensors" : "no tensor");
         return kvs;
+    }
+
+    private static Object written(LinkedHashMap<String, MetaValue> kvs, String key) {
+        return kvs.get(key) instanceof MetaValue.Int i ? i.value() : "not written";
     }
 
     private static void set(LinkedHashMap<String, MetaValue> kvs, String key, MetaValue value) {

@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.pf4j.Extension;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads GPTQ checkpoints in safetensors (one file, a folder, shards with an index; AutoGPTQ's
@@ -30,6 +32,7 @@ import org.pf4j.Extension;
  */
 @Extension
 public final class GptqReader implements FormatReader {
+    private static final Logger LOG = LoggerFactory.getLogger(GptqReader.class);
     public static final String ID = "gptq";
     /** A tensor only neural-compressor's export has. */
     private static final String INC_MARKER = ".scale_bf16_to_fp8";
@@ -73,6 +76,8 @@ public final class GptqReader implements FormatReader {
             throw BadInputException.of(path, config.get().source() + " says pack_dtype " + config.get().packDtype()
                     + ": only int32 is read");
         }
+        LOG.debug("{}: {}", path, config.map(c -> "GPTQ parameters from " + c.source())
+                .orElse("no quantization config: GPTQ parameters from the tensors' shapes"));
         List<SourceTensor> tensors = GptqTensors.of(path, container, config);
         return new GroupedModel(GptqReader.ID, container, tensors);
     }

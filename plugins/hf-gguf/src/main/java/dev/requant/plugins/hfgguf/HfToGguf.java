@@ -15,6 +15,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.pf4j.Extension;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A Hugging Face llama-family checkpoint (Llama, Mistral, Qwen2, Qwen3, MiniCPM) as llama.cpp
@@ -28,6 +30,7 @@ import org.pf4j.Extension;
  */
 @Extension
 public final class HfToGguf implements TensorTransform {
+    private static final Logger LOG = LoggerFactory.getLogger(HfToGguf.class);
     static final String ID = "hf-to-gguf";
     private static final String GGUF_WRITER = "gguf";
     private static final List<String> DROPPED = List.of(".rotary_emb.inv_freq", ".attention.masked_bias");
@@ -99,6 +102,8 @@ public final class HfToGguf implements TensorTransform {
             tensors.add(t.info().shape().rank() <= 1 && t.info().type() != ElementType.F32
                     ? Decoded.asF32(name, t, context) : Renaming.rename(t, name, context));
         }
+        LOG.debug("{} as GGUF {}: vocab {}, {} heads ({} for K/V) of {} values, Q/K rows {}", cls, arch.gguf(), vocabSize,
+                heads, kvHeads, headDim, arch.interleavedRope() ? "permuted into Meta's RoPE layout" : "kept");
         return new TransformedModel(source, ID, out, tensors);
     }
 

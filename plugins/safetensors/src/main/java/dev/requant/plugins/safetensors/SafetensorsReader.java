@@ -14,6 +14,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Optional;
 import org.pf4j.Extension;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads safetensors checkpoints: a single file, a folder (through its index when it has one) or an
@@ -22,6 +24,7 @@ import org.pf4j.Extension;
  */
 @Extension
 public final class SafetensorsReader implements FormatReader {
+    private static final Logger LOG = LoggerFactory.getLogger(SafetensorsReader.class);
     public static final String ID = "safetensors";
 
     /** How far into a header detection looks for its opening brace. */
@@ -53,7 +56,13 @@ public final class SafetensorsReader implements FormatReader {
 
     @Override
     public ModelSource open(Path path, ReaderContext context) throws IOException {
-        return SafetensorsModel.open(CheckpointFiles.locate(path));
+        CheckpointFiles files = CheckpointFiles.locate(path);
+        SafetensorsModel model = SafetensorsModel.open(files);
+        LOG.debug("{}: {} tensors in {} weight file(s){}; side files: {}", path, model.tensors().size(),
+                files.weights().size(), files.index().map(i -> " listed in " + i.file().getFileName()).orElse(""),
+                files.withSideFiles() ? model.metadata().files().keySet()
+                        : "none (a lone weight file, outside a folder with config.json)");
+        return model;
     }
 
     private static Detection detectFolder(Path folder) throws IOException {

@@ -15,6 +15,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.pf4j.Extension;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Writes safetensors: into a folder ({@code model.safetensors}, or shards and their index, plus
@@ -29,6 +31,7 @@ import org.pf4j.Extension;
  */
 @Extension
 public final class SafetensorsWriter implements FormatWriter {
+    private static final Logger LOG = LoggerFactory.getLogger(SafetensorsWriter.class);
     private static final String DEFAULT_BASE = "model";
 
     @Override
@@ -92,6 +95,10 @@ public final class SafetensorsWriter implements FormatWriter {
         if (!toFile) {
             refuseLeftovers(folder, ours);
         }
+        LOG.debug("{}: weight file(s) {}{}; side files {}", folder, layout.shards().stream()
+                        .map(OutputLayout.Shard::fileName).toList(),
+                layout.index().isPresent() ? ", index " + layout.indexName() : "",
+                sideFiles.stream().map(AuxFile::name).toList());
         return SafetensorsSink.create(folder, layout, sideFiles);
     }
 

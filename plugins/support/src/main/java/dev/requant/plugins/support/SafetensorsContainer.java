@@ -5,6 +5,11 @@ import dev.requant.spi.ModelSource;
 import dev.requant.spi.ReaderContext;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The safetensors container a quantized-checkpoint reader reads its files through (the host's
@@ -12,6 +17,7 @@ import java.nio.file.Path;
  * and closed again when what is built on it fails.
  */
 public final class SafetensorsContainer {
+    private static final Logger LOG = LoggerFactory.getLogger(SafetensorsContainer.class);
     public static final String READER = "safetensors";
 
     /** Whether a container holds the reader's layout. */
@@ -32,8 +38,14 @@ public final class SafetensorsContainer {
     /** {@code LAYOUT} when the test holds; {@code NONE} when not, or when the path is no readable container. */
     public static Detection detect(Path path, ReaderContext context, Test test) {
         try (ModelSource container = context.open(READER, path)) {
-            return test.holds(container) ? Detection.LAYOUT : Detection.NONE;
+            try {
+                return test.holds(container) ? Detection.LAYOUT : Detection.NONE;
+            } catch (IOException | RuntimeException e) {
+                LOG.debug("{}: taken as not this layout, as looking for it failed: {}", path, e.toString(), e);
+                return Detection.NONE;
+            }
         } catch (IOException | RuntimeException e) {
+            // no safetensors container: the safetensors reader's own detection says so
             return Detection.NONE;
         }
     }
@@ -42,7 +54,15 @@ public final class SafetensorsContainer {
     public static ModelSource open(Path path, ReaderContext context, Builder builder) throws IOException {
         ModelSource container = context.open(READER, path);
         try {
-            return builder.build(container);
+            ModelSource model = builder.build(container);
+            if (LOG.isDebugEnabled()) {
+                Map<String, Long> types = model.tensors().stream().collect(Collectors.groupingBy(
+                        t -> t.info().type().id(), LinkedHashMap::new, Collectors.counting()));
+                LOG.debug("{}: reader {} grouped {} stored tensors into {}: {}", path, model.format(),
+                        container.tensors().size(), model.tensors().size(), types.entrySet().stream()
+                                .map(e -> e.getKey() + " x" + e.getValue()).collect(Collectors.joining(", ")));
+            }
+            return model;
         } catch (IOException | RuntimeException e) {
             container.close();
             throw e;
