@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * weight and what does not agree, and no output.
  */
 class BnbDamagedInputTest {
-    private static final Path NF4 = Cli.SHARED.resolve("fixtures/bnb_nf4_dq_bs64");
+    private static final Path NF4 = Cli.TESTDATA.resolve("fixtures/bnb_nf4_dq_bs64");
     private static final String Q = "model.layers.0.self_attn.q_proj.weight";
     private static final String STATE = Q + ".quant_state.bitsandbytes__nf4";
     private static final Session session = ShippedHost.SESSION;

@@ -14,7 +14,7 @@ import tools.jackson.databind.ObjectMapper;
  * which tensors are not quantized.
  */
 class BnbInspectTest {
-    private static final Path FIXTURES = Cli.SHARED.resolve("fixtures");
+    private static final Path FIXTURES = Cli.TESTDATA.resolve("fixtures");
     private static final String Q = "model.layers.0.self_attn.q_proj.weight";
 
     @Test

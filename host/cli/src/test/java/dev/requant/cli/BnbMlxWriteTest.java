@@ -38,7 +38,7 @@ import tools.jackson.databind.ObjectMapper;
  * need.
  */
 class BnbMlxWriteTest {
-    private static final Path STORIES = Cli.SHARED.resolve("fixtures/hf/stories260K-hf");
+    private static final Path STORIES = Cli.TESTDATA.resolve("fixtures/hf/stories260K-hf");
     private static final PluginHost plugins = ShippedHost.PLUGINS;
     private static final Session session = ShippedHost.SESSION;
 
@@ -117,7 +117,7 @@ class BnbMlxWriteTest {
         Cli.Result b = Cli.run("convert", f16.toString(), nf4.toString(), "--type", "bnb_nf4{block:64,double_quant:true}",
                 "--format", "safetensors");
         assertThat(b.code()).as(b.err()).isZero();
-        Path fixture = Cli.SHARED.resolve("fixtures/hf/stories260K_bnb_nf4_dq");
+        Path fixture = Cli.TESTDATA.resolve("fixtures/hf/stories260K_bnb_nf4_dq");
         int same = 0;
         try (ModelSource written = session.open(nf4.resolve("model.safetensors"), "safetensors");
              ModelSource stored = session.open(fixture.resolve("model.safetensors"), "safetensors")) {

@@ -1,5 +1,6 @@
 package dev.requant.cli;
 
+import dev.requant.testdata.TestData;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -12,7 +13,7 @@ import java.util.List;
  * build) and the repository's config folder, capturing stdout and stderr.
  */
 final class Cli {
-    static final Path SHARED = Path.of(System.getProperty("requant.shared")).toAbsolutePath().normalize();
+    static final Path TESTDATA = TestData.root();
     static final Path PLUGINS = Path.of(System.getProperty("requant.test.plugins"));
     static final Path CONFIG = Path.of(System.getProperty("requant.config")).resolve("requant.yaml");
 

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Whole conversions through the CLI with the shipped plugins, checked by reading the outputs back. */
 class ConversionTest {
-    private static final Path STORIES = Cli.SHARED.resolve("data/gguf/stories260K.gguf");
+    private static final Path STORIES = Cli.TESTDATA.resolve("data/gguf/stories260K.gguf");
     private static final PluginHost plugins = ShippedHost.PLUGINS;
     private static final Session session = ShippedHost.SESSION;
 

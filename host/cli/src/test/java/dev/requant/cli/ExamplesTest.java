@@ -14,7 +14,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** Every recipe in examples/ runs as its comment says. */
 class ExamplesTest {
     private static final Path EXAMPLES = Path.of(System.getProperty("requant.config")).resolveSibling("examples");
-    private static final Path STORIES = Cli.SHARED.resolve("data/gguf/stories260K.gguf");
+    private static final Path STORIES = Cli.TESTDATA.resolve("data/gguf/stories260K.gguf");
 
     @TempDir
     Path dir;

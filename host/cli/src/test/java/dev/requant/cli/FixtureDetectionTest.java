@@ -19,7 +19,7 @@ class FixtureDetectionTest {
             "ct", "compressed-tensors", "gptq", "gptq", "inc", "inc", "mlx", "mlx", "plain", "safetensors");
 
     static Stream<Path> fixtures() throws IOException {
-        try (Stream<Path> s = Files.list(Cli.SHARED.resolve("fixtures"))) {
+        try (Stream<Path> s = Files.list(Cli.TESTDATA.resolve("fixtures"))) {
             return s.filter(p -> Files.isRegularFile(p.resolve("manifest.json"))).sorted().toList().stream();
         }
     }

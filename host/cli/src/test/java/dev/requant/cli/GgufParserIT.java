@@ -45,8 +45,8 @@ import tools.jackson.databind.JsonNode;
  * gives for each tensor, and the same key/values (keys in order, GGUF value types, values).
  */
 class GgufParserIT {
-    private static final Path STORIES = Cli.SHARED.resolve("data/gguf/stories260K.gguf");
-    private static final Path TINY = Cli.SHARED.resolve("data/gguf/ollama-llama-2-tiny-random.gguf");
+    private static final Path STORIES = Cli.TESTDATA.resolve("data/gguf/stories260K.gguf");
+    private static final Path TINY = Cli.TESTDATA.resolve("data/gguf/ollama-llama-2-tiny-random.gguf");
     private static final int DEFAULT_ALIGNMENT = 32;
 
     @TempDir

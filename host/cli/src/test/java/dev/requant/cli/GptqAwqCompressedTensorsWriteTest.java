@@ -35,8 +35,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  * Q4_0 blocks that decode to the same values.
  */
 class GptqAwqCompressedTensorsWriteTest {
-    private static final Path STORIES = Cli.SHARED.resolve("fixtures/hf/stories260K-hf");
-    private static final Path FIXTURES = Cli.SHARED.resolve("fixtures");
+    private static final Path STORIES = Cli.TESTDATA.resolve("fixtures/hf/stories260K-hf");
+    private static final Path FIXTURES = Cli.TESTDATA.resolve("fixtures");
     /** The verify table's RMSE, REL_RMSE and MAX_ABS columns, all zero however they are spelled. */
     private static final String NO_ERROR = "( +0(\\.0+)?){3} ";
     private static final PluginHost plugins = ShippedHost.PLUGINS;

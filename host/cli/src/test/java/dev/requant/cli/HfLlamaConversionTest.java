@@ -27,8 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * come back byte for byte, and every key with its value.
  */
 class HfLlamaConversionTest {
-    static final Path STORIES = Cli.SHARED.resolve("data/gguf/stories260K.gguf");
-    static final Path STORIES_HF = Cli.SHARED.resolve("fixtures/hf/stories260K-hf");
+    static final Path STORIES = Cli.TESTDATA.resolve("data/gguf/stories260K.gguf");
+    static final Path STORIES_HF = Cli.TESTDATA.resolve("fixtures/hf/stories260K-hf");
     /** Keys hf-to-gguf writes that llama.cpp's conversion of llama2.c's checkpoint lacks, all llama.cpp's defaults. */
     private static final Set<String> ADDED = Set.of("llama.vocab_size", "tokenizer.ggml.pre", "general.file_type");
     /** Special ids stories260K.gguf sets to 2^32-1, which llama.cpp reads as "none": left out. */

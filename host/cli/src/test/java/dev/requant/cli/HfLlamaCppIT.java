@@ -34,8 +34,8 @@ import tools.jackson.databind.json.JsonMapper;
  * the rebuilt tokenizer.json files and must split the texts the same way.
  */
 class HfLlamaCppIT {
-    private static final Path FIXTURES = Cli.SHARED.resolve("fixtures/hf");
-    private static final Path MINICPM = Cli.SHARED.resolve("data/hf/minicpm3-4b");
+    private static final Path FIXTURES = Cli.TESTDATA.resolve("fixtures/hf");
+    private static final Path MINICPM = Cli.TESTDATA.resolve("data/hf/minicpm3-4b");
     private static final Path EXAMPLES = Path.of(System.getProperty("requant.config")).resolveSibling("examples");
     private static final List<String> QUANTIZED = List.of("stories260K_bnb_nf4_dq", "stories260K_gptq_v1_4bit_g32_sym_act");
     /** The preset the bnb and GPTQ recipes are run with here: their default, llama.cpp's Q4_K_M mixture. */

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * error of the values our own reader decodes from the output.
  */
 class KQuantConversionTest {
-    private static final Path STORIES = Cli.SHARED.resolve("data/gguf/stories260K.gguf");
+    private static final Path STORIES = Cli.TESTDATA.resolve("data/gguf/stories260K.gguf");
     /** Largest relative RMS error of decoded values against the source, per type, with room to spare. */
     private static final Map<String, Double> MAX_REL_RMSE = Map.of("q2_k", 0.45, "q3_k", 0.2, "q4_k", 0.1,
             "q5_k", 0.05, "q6_k", 0.025, "q5_0", 0.05, "q8_0", 0.01, "f16", 0.001);

@@ -39,9 +39,9 @@ import tools.jackson.databind.json.JsonMapper;
  * it): llama.cpp must find in each file the weights our reader decodes from it.
  */
 class LlamaCppIT {
-    private static final Path STORIES = Cli.SHARED.resolve("data/gguf/stories260K.gguf");
+    private static final Path STORIES = Cli.TESTDATA.resolve("data/gguf/stories260K.gguf");
     /** F16 with rows of 8: no weight fits a 32-value block, so every one falls back and stays F16. */
-    private static final Path TINY = Cli.SHARED.resolve("data/gguf/ollama-llama-2-tiny-random.gguf");
+    private static final Path TINY = Cli.TESTDATA.resolve("data/gguf/ollama-llama-2-tiny-random.gguf");
     private static final String PROMPT = "Once upon a time";
     private static final int COUNT = 64;
     /** Seen here: 23 (q4_0), 34 (q4_1), 64 (q5_0), 16 (q5_1); 8 is ", there was a little girl named Lily". */
@@ -113,7 +113,7 @@ class LlamaCppIT {
         Path hf = dir.resolve("wide-hf");
         Cli.Result r = Cli.run("sample", hf.toString(), "--hidden", "256", "--intermediate", "256", "--vocab", "512");
         assertThat(r.code()).as(r.err()).isZero();
-        Path tokenizer = Cli.SHARED.resolve("fixtures/hf/stories260K-hf");
+        Path tokenizer = Cli.TESTDATA.resolve("fixtures/hf/stories260K-hf");
         for (String file : List.of("tokenizer.model", "tokenizer_config.json", "special_tokens_map.json")) {
             Files.copy(tokenizer.resolve(file), hf.resolve(file));
         }

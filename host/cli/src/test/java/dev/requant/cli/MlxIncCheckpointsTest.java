@@ -31,7 +31,7 @@ import tools.jackson.databind.json.JsonMapper;
  * with one line and exit code 3 when damaged or unreadable.
  */
 class MlxIncCheckpointsTest {
-    private static final Path FIXTURES = Cli.SHARED.resolve("fixtures");
+    private static final Path FIXTURES = Cli.TESTDATA.resolve("fixtures");
     private static final Path EXAMPLES = Path.of(System.getProperty("requant.config")).resolveSibling("examples");
     private static final Path STORIES_HF = FIXTURES.resolve("hf/stories260K-hf");
     private static final List<String> TOKENIZER = List.of("tokenizer.model", "tokenizer_config.json",

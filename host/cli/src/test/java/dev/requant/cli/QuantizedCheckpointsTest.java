@@ -32,7 +32,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * are refused with one line and exit code 3.
  */
 class QuantizedCheckpointsTest {
-    private static final Path FIXTURES = Cli.SHARED.resolve("fixtures");
+    private static final Path FIXTURES = Cli.TESTDATA.resolve("fixtures");
     private static final PluginHost plugins = ShippedHost.PLUGINS;
     private static final Session session = ShippedHost.SESSION;
 

@@ -119,7 +119,7 @@ class RecipeErrorsTest {
     @Test
     void anOutputCannotOverwriteTheInput() throws IOException {
         Path model = dir.resolve("m.gguf");
-        Files.copy(Cli.SHARED.resolve("data/gguf/stories260K.gguf"), model);
+        Files.copy(Cli.TESTDATA.resolve("data/gguf/stories260K.gguf"), model);
         Cli.Result r = run("""
                 input: { path: "%s" }
                 outputs: [ { path: "%s" } ]

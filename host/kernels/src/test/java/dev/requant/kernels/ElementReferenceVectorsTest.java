@@ -23,7 +23,7 @@ class ElementReferenceVectorsTest {
 
     static List<Arguments> cases() {
         List<Arguments> cases = new ArrayList<>();
-        for (String kind : SharedVectors.kinds()) {
+        for (String kind : ReferenceVectors.kinds()) {
             for (Impl impl : Impl.values()) {
                 cases.add(Arguments.of(kind, impl));
             }
@@ -34,8 +34,8 @@ class ElementReferenceVectorsTest {
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("cases")
     void f16(String kind, Impl impl) {
-        float[] in = SharedVectors.input(kind);
-        byte[] expected = SharedVectors.expected("f16", kind);
+        float[] in = ReferenceVectors.input(kind);
+        byte[] expected = ReferenceVectors.expected("f16", kind);
         byte[] actual = new byte[expected.length];
         impl.kernels.writeF16(in, 0, MemorySegment.ofArray(actual), 0, in.length);
         Bits.assertSameBytes(expected, actual, "f16 " + kind);
@@ -53,8 +53,8 @@ class ElementReferenceVectorsTest {
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("cases")
     void bf16(String kind, Impl impl) {
-        float[] in = SharedVectors.input(kind);
-        byte[] expected = SharedVectors.expected("bf16", kind);
+        float[] in = ReferenceVectors.input(kind);
+        byte[] expected = ReferenceVectors.expected("bf16", kind);
         byte[] actual = new byte[expected.length];
         impl.kernels.writeBf16(in, 0, MemorySegment.ofArray(actual), 0, in.length);
         Bits.assertSameBytes(expected, actual, "bf16 " + kind);

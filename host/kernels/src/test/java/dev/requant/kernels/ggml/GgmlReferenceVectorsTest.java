@@ -3,7 +3,7 @@ package dev.requant.kernels.ggml;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.requant.kernels.Bits;
-import dev.requant.kernels.SharedVectors;
+import dev.requant.kernels.ReferenceVectors;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -15,7 +15,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** Both implementations of every codec against the bytes ggml wrote for the shared inputs. */
+/** Both implementations of every codec against the bytes ggml wrote for the reference inputs. */
 class GgmlReferenceVectorsTest {
     static final List<GgmlType> TYPES = List.of(GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0,
             GgmlType.Q5_1, GgmlType.Q2_K, GgmlType.Q3_K, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K, GgmlType.IQ4_NL,
@@ -39,7 +39,7 @@ class GgmlReferenceVectorsTest {
     static List<Arguments> cases() {
         List<Arguments> cases = new ArrayList<>();
         for (GgmlType type : TYPES) {
-            for (String kind : SharedVectors.kinds()) {
+            for (String kind : ReferenceVectors.kinds()) {
                 for (Impl impl : Impl.values()) {
                     cases.add(Arguments.of(type, kind, impl));
                 }
@@ -51,8 +51,8 @@ class GgmlReferenceVectorsTest {
     @ParameterizedTest(name = "{0} {1} {2}")
     @MethodSource("cases")
     void quantizeGivesGgmlBytes(GgmlType type, String kind, Impl impl) {
-        float[] in = SharedVectors.input(kind);
-        byte[] expected = SharedVectors.expected(type.typeName(), kind);
+        float[] in = ReferenceVectors.input(kind);
+        byte[] expected = ReferenceVectors.expected(type.typeName(), kind);
         BlockCodec codec = impl.codec(type);
         long rowBytes = type.rowBytes(ROW);
         byte[] actual = new byte[expected.length];
@@ -66,7 +66,7 @@ class GgmlReferenceVectorsTest {
     @ParameterizedTest(name = "{0} {1} {2}")
     @MethodSource("cases")
     void dequantizeFollowsTheFormat(GgmlType type, String kind, Impl impl) {
-        byte[] stored = SharedVectors.expected(type.typeName(), kind);
+        byte[] stored = ReferenceVectors.expected(type.typeName(), kind);
         float[] expected = FormatDecoder.decode(type, stored);
         float[] actual = new float[expected.length];
         impl.codec(type).dequantize(MemorySegment.ofArray(stored), 0, actual, 0, actual.length);

@@ -6,6 +6,7 @@ import dev.requant.spi.ReaderContext;
 import dev.requant.spi.SourceTensor;
 import dev.requant.spi.StoredTensor;
 import dev.requant.spi.TensorPart;
+import dev.requant.testdata.TestData;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -21,12 +22,12 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
- * Test checkpoints: the shared fixtures, the real safetensors reader as the container (what the
+ * Test checkpoints: the fixtures of the test data, the real safetensors reader as the container (what the
  * host hands the bnb reader), and copies of fixtures with tensors removed, replaced or added,
  * written as new safetensors files.
  */
 final class Checkpoints {
-    static final Path FIXTURES = Path.of(System.getProperty("requant.shared"), "fixtures");
+    static final Path FIXTURES = TestData.path("fixtures");
 
     /** What the host offers: the safetensors reader by its id. */
     static final ReaderContext CONTEXT = new ReaderContext() {

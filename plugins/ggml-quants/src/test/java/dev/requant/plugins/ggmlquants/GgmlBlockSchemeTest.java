@@ -14,6 +14,7 @@ import dev.requant.spi.StoredTensor;
 import dev.requant.spi.TensorInfo;
 import dev.requant.spi.TensorPart;
 import dev.requant.spi.TensorType;
+import dev.requant.testdata.TestData;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
@@ -33,7 +34,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** The fifteen schemes through the QuantScheme API, on ggml's reference vectors. */
 class GgmlBlockSchemeTest {
-    private static final Path GGML = Path.of(System.getProperty("requant.shared"), "vectors", "ggml");
+    private static final Path GGML = TestData.path("vectors/ggml");
     /** The reference inputs: 16 rows of 256 values. */
     private static final Shape SHAPE = Shape.of(16, 256);
     /** Row ranges that split the tensor at odd places. */

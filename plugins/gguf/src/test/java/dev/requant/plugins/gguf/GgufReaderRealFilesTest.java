@@ -25,7 +25,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The real GGUF files in the shared data folder, written by ggml, gguf-py and other tools. */
+/** The real GGUF files in the test data folder, written by ggml, gguf-py and other tools. */
 class GgufReaderRealFilesTest {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
@@ -162,7 +162,7 @@ class GgufReaderRealFilesTest {
             }
         }
         Path safetensors;
-        try (var files = Files.walk(Models.SHARED.resolve("data/safetensors"))) {
+        try (var files = Files.walk(Models.TESTDATA.resolve("data/safetensors"))) {
             safetensors = files.filter(p -> p.toString().endsWith(".safetensors")).findFirst().orElseThrow();
         }
         assertThat(reader.detect(safetensors)).isEqualTo(Detection.NONE);

@@ -21,7 +21,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Reading a file and writing it back unchanged. The four valid files in the shared data folder
+ * Reading a file and writing it back unchanged. The four valid files in the test data folder
  * were written canonically (by ggml's own writer, gguf-py, llama.cpp's converters), so the
  * output must be the input, byte for byte.
  */

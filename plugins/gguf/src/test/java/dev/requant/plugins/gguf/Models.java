@@ -7,6 +7,7 @@ import dev.requant.spi.PlannedTensor;
 import dev.requant.spi.SourceTensor;
 import dev.requant.spi.StoredTensor;
 import dev.requant.spi.TensorPart;
+import dev.requant.testdata.TestData;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
@@ -16,8 +17,8 @@ import java.util.Optional;
 
 /** Opening inputs and copying a source through a sink, as the host will. */
 final class Models {
-    static final Path SHARED = Path.of(System.getProperty("requant.shared"));
-    static final Path GGUF = SHARED.resolve("data/gguf");
+    static final Path TESTDATA = TestData.root();
+    static final Path GGUF = TESTDATA.resolve("data/gguf");
 
     private Models() {
     }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.requant.spi.AuxFile;
 import dev.requant.spi.BadInputException;
 import dev.requant.spi.Metadata;
+import dev.requant.testdata.TestData;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,9 +18,9 @@ import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
 class HfTokenizerTest {
-    private static final Path SHARED = Path.of(System.getProperty("requant.shared"));
-    private static final Path STORIES = SHARED.resolve("fixtures/hf/stories260K-hf");
-    private static final Path MINICPM = SHARED.resolve("data/hf/minicpm3-4b");
+    private static final Path TESTDATA = TestData.root();
+    private static final Path STORIES = TESTDATA.resolve("fixtures/hf/stories260K-hf");
+    private static final Path MINICPM = TESTDATA.resolve("data/hf/minicpm3-4b");
     private static final String LLAMA3_REGEX = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\\\r\\\\n\\\\p{L}\\\\p{N}]?\\\\p{L}+"
             + "|\\\\p{N}{1,3}| ?[^\\\\s\\\\p{L}\\\\p{N}]+[\\\\r\\\\n]*|\\\\s*[\\\\r\\\\n]+|\\\\s+(?!\\\\S)|\\\\s+";
     private static final String QWEN2_REGEX = LLAMA3_REGEX.replace("\\\\p{N}{1,3}", "\\\\p{N}");

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.requant.spi.BadInputException;
+import dev.requant.testdata.TestData;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,7 +12,7 @@ import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 class SentencePieceModelTest {
-    static final Path STORIES = Path.of(System.getProperty("requant.shared")).resolve("fixtures/hf/stories260K-hf");
+    static final Path STORIES = TestData.path("fixtures/hf/stories260K-hf");
 
     static byte[] storiesModel() throws IOException {
         return Files.readAllBytes(STORIES.resolve("tokenizer.model"));

@@ -2,7 +2,7 @@ package dev.requant.plugins.safetensors;
 
 import static dev.requant.plugins.safetensors.TestSupport.byName;
 import static dev.requant.plugins.safetensors.TestSupport.data;
-import static dev.requant.plugins.safetensors.TestSupport.shared;
+import static dev.requant.plugins.safetensors.TestSupport.testdata;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.data.Offset.offset;
@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** The reader on files written by other tools (shared/data/safetensors and shared/fixtures). */
+/** The reader on files written by other tools (testdata/data/safetensors and testdata/fixtures). */
 class RealFilesTest {
     private static final SafetensorsReader READER = new SafetensorsReader();
     private static final Path ABUSE = data("misc/syoyo-safetensors_abuse_attempt_1.safetensors");
@@ -232,7 +232,7 @@ class RealFilesTest {
     }
 
     static Stream<Path> fixtureWeightFiles() throws IOException {
-        try (Stream<Path> s = Files.walk(shared().resolve("fixtures"))) {
+        try (Stream<Path> s = Files.walk(testdata().resolve("fixtures"))) {
             return s.filter(p -> p.toString().endsWith(".safetensors")).sorted().toList().stream();
         }
     }
@@ -248,7 +248,7 @@ class RealFilesTest {
 
     @Test
     void aModelFolderSkipsExpectedSafetensorsAndCarriesItsSideFiles() throws IOException {
-        Path folder = shared().resolve("fixtures/hf/stories260K_gptq_v1_4bit_g32_sym_act");
+        Path folder = testdata().resolve("fixtures/hf/stories260K_gptq_v1_4bit_g32_sym_act");
         try (ModelSource viaFolder = open(folder); ModelSource viaFile = open(folder.resolve("model.safetensors"))) {
             assertThat(byName(viaFolder).keySet()).isEqualTo(byName(viaFile).keySet());
             assertThat(viaFolder.metadata().files().keySet()).containsExactly("config.json", "generation_config.json",
@@ -258,7 +258,7 @@ class RealFilesTest {
             assertThat(viaFolder.metadata().files().get("config.json").bytes())
                     .isEqualTo(Files.readAllBytes(folder.resolve("config.json")));
         }
-        try (ModelSource hf = open(shared().resolve("fixtures/hf/stories260K-hf"))) {
+        try (ModelSource hf = open(testdata().resolve("fixtures/hf/stories260K-hf"))) {
             assertThat(hf.metadata().files()).doesNotContainKey("README.md").containsKey("tokenizer.model");
             assertThat(hf.tensors()).hasSize(48);
         }
@@ -269,7 +269,7 @@ class RealFilesTest {
 
     @Test
     void aShardedFixtureFolderIsReadThroughItsIndex() throws IOException {
-        Path folder = shared().resolve("fixtures/ct_w4_g32_asym_f16_sharded");
+        Path folder = testdata().resolve("fixtures/ct_w4_g32_asym_f16_sharded");
         try (ModelSource m = open(folder)) {
             String index = Files.readString(folder.resolve("model.safetensors.index.json"));
             for (SourceTensor t : m.tensors()) {
@@ -281,17 +281,17 @@ class RealFilesTest {
 
     @Test
     void detectsOnlySafetensors() throws IOException {
-        Path gguf = shared().resolve("data/gguf");
+        Path gguf = testdata().resolve("data/gguf");
         try (Stream<Path> s = Files.list(gguf)) {
             for (Path p : s.toList()) {
                 assertThat(READER.detect(p)).as(p.toString()).isEqualTo(Detection.NONE);
             }
         }
         assertThat(READER.detect(gguf)).isEqualTo(Detection.NONE);
-        assertThat(READER.detect(shared().resolve("data/hf/minicpm3-4b"))).isEqualTo(Detection.NONE);
-        assertThat(READER.detect(shared().resolve("data/hf/minicpm3-4b/config.json"))).isEqualTo(Detection.NONE);
-        assertThat(READER.detect(shared().resolve("fixtures/hf/stories260K-hf/README.md"))).isEqualTo(Detection.NONE);
-        assertThat(READER.detect(shared().resolve("does-not-exist"))).isEqualTo(Detection.NONE);
-        assertThat(READER.detect(shared().resolve("fixtures/hf/stories260K-hf"))).isEqualTo(Detection.CONTAINER);
+        assertThat(READER.detect(testdata().resolve("data/hf/minicpm3-4b"))).isEqualTo(Detection.NONE);
+        assertThat(READER.detect(testdata().resolve("data/hf/minicpm3-4b/config.json"))).isEqualTo(Detection.NONE);
+        assertThat(READER.detect(testdata().resolve("fixtures/hf/stories260K-hf/README.md"))).isEqualTo(Detection.NONE);
+        assertThat(READER.detect(testdata().resolve("does-not-exist"))).isEqualTo(Detection.NONE);
+        assertThat(READER.detect(testdata().resolve("fixtures/hf/stories260K-hf"))).isEqualTo(Detection.CONTAINER);
     }
 }

@@ -8,6 +8,7 @@ import dev.requant.spi.PlannedTensor;
 import dev.requant.spi.SourceTensor;
 import dev.requant.spi.StoredTensor;
 import dev.requant.spi.TensorPart;
+import dev.requant.testdata.TestData;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
@@ -31,12 +32,12 @@ final class TestSupport {
     private TestSupport() {
     }
 
-    static Path shared() {
-        return Path.of(System.getProperty("requant.shared"));
+    static Path testdata() {
+        return TestData.root();
     }
 
     static Path data(String relative) {
-        return shared().resolve("data/safetensors").resolve(relative);
+        return testdata().resolve("data/safetensors").resolve(relative);
     }
 
     /** A safetensors file: the header length, the header text as given, then {@code data}. */

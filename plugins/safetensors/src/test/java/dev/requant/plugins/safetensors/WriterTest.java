@@ -174,7 +174,7 @@ class WriterTest {
 
     @Test
     void auxFilesAreCopiedIntoAFolderOutput() throws IOException {
-        Path hf = TestSupport.shared().resolve("fixtures/hf/stories260K-hf");
+        Path hf = TestSupport.testdata().resolve("fixtures/hf/stories260K-hf");
         Path out = dir.resolve("hf");
         try (ModelSource src = RealFilesTest.open(hf)) {
             copy(src, WRITER, out, Map.of(), 4096);
@@ -191,7 +191,7 @@ class WriterTest {
 
     @Test
     void aQuantizedCheckpointsConfigLosesItsQuantizationSettings() throws IOException {
-        Path gptq = TestSupport.shared().resolve("fixtures/hf/stories260K_gptq_v1_4bit_g32_sym_act");
+        Path gptq = TestSupport.testdata().resolve("fixtures/hf/stories260K_gptq_v1_4bit_g32_sym_act");
         Path out = dir.resolve("plain");
         try (ModelSource src = RealFilesTest.open(FLUXML)) {
             Metadata meta = src.metadata().copy()
@@ -218,7 +218,7 @@ class WriterTest {
 
     @Test
     void aCheckpointLayoutStoresEveryPartUnderItsNameWithTheSchemesConfig() throws IOException {
-        Path gptq = TestSupport.shared().resolve("fixtures/hf/stories260K_gptq_v1_4bit_g32_sym_act");
+        Path gptq = TestSupport.testdata().resolve("fixtures/hf/stories260K_gptq_v1_4bit_g32_sym_act");
         Path out = dir.resolve("layout");
         TensorInfo layer = new TensorInfo("layer.weight", Shape.of(4, 16), Encoding.of("toy"));
         PlannedTensor quantized = new PlannedTensor(layer, List.of(
@@ -266,7 +266,7 @@ class WriterTest {
 
     @Test
     void aConfigWithoutQuantizationIsCopiedByteForByte() throws IOException {
-        Path hf = TestSupport.shared().resolve("fixtures/hf/stories260K-hf");
+        Path hf = TestSupport.testdata().resolve("fixtures/hf/stories260K-hf");
         Path out = dir.resolve("copy");
         try (ModelSource src = RealFilesTest.open(FLUXML)) {
             Metadata meta = src.metadata().copy().putFile(AuxFile.of(hf.resolve("config.json")));

@@ -15,6 +15,7 @@ import dev.requant.spi.ReaderContext;
 import dev.requant.spi.SourceTensor;
 import dev.requant.spi.StoredTensor;
 import dev.requant.spi.TensorPart;
+import dev.requant.testdata.TestData;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.ValueLayout;
@@ -33,11 +34,11 @@ import java.util.stream.Collectors;
 import org.assertj.core.api.AbstractThrowableAssert;
 
 /**
- * Test helpers of the quantized-checkpoint plugins: the shared fixtures, the host's way of opening
+ * Test helpers of the quantized-checkpoint plugins: the fixtures of the test data, the host's way of opening
  * through the real safetensors reader, checkpoints written from stored tensors, and damaged copies.
  */
 public final class Checkpoints {
-    public static final Path FIXTURES = Path.of(System.getProperty("requant.shared")).resolve("fixtures");
+    public static final Path FIXTURES = TestData.path("fixtures");
 
     /** What the host gives a reader: other readers by id (here the safetensors one). */
     public static final ReaderContext CONTEXT = new ReaderContext() {

@@ -37,7 +37,7 @@ public final class RawCheckpoints {
     private RawCheckpoints() {
     }
 
-    /** The names of the shared fixtures that start with {@code prefix}, sorted. */
+    /** The names of the fixtures that start with {@code prefix}, sorted. */
     public static Stream<String> fixtures(String prefix) throws IOException {
         try (Stream<Path> s = Files.list(Checkpoints.FIXTURES)) {
             return s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(prefix)).sorted().toList().stream();
