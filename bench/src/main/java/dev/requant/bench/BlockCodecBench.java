@@ -1,8 +1,8 @@
 package dev.requant.bench;
 
 import dev.requant.kernels.ggml.BlockCodec;
-import dev.requant.kernels.ggml.GgmlCodecs;
 import dev.requant.kernels.ggml.GgmlType;
+import dev.requant.kernels.internal.ggml.GgmlCodecs;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.TimeUnit;

@@ -2,8 +2,8 @@ package dev.requant.bench;
 
 import dev.requant.kernels.bnb.BnbKernels;
 import dev.requant.kernels.bnb.FourBitCode;
-import dev.requant.kernels.bnb.ScalarBnbKernels;
-import dev.requant.kernels.bnb.VectorBnbKernels;
+import dev.requant.kernels.internal.bnb.ScalarBnbKernels;
+import dev.requant.kernels.internal.bnb.VectorBnbKernels;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -1,8 +1,8 @@
 package dev.requant.bench;
 
 import dev.requant.kernels.ElementKernels;
-import dev.requant.kernels.ScalarElementKernels;
-import dev.requant.kernels.VectorElementKernels;
+import dev.requant.kernels.internal.ScalarElementKernels;
+import dev.requant.kernels.internal.VectorElementKernels;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.TimeUnit;

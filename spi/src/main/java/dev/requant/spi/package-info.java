@@ -1,5 +1,7 @@
 /**
- * The requant service-provider interface: the only classes a plugin compiles against.
+ * The requant service-provider interface: with the kernels API ({@code dev.requant.kernels} and
+ * its subpackages outside {@code dev.requant.kernels.internal}), the only classes a plugin compiles
+ * against.
  *
  * <p>A plugin provides one or more of four extension points, each found by its {@code id()}:
  * {@link dev.requant.spi.FormatReader}, {@link dev.requant.spi.FormatWriter},
@@ -17,7 +19,8 @@
  *       the tensor, and what is wrong.</li>
  * </ul>
  *
- * <p>Compatibility: this API follows semantic versioning ({@link dev.requant.spi.Spi#VERSION}).
- * New capabilities arrive as default methods, so a plugin built against 1.x runs on any later 1.y.
+ * <p>Compatibility: this API and the kernels API follow semantic versioning together, under one
+ * version ({@link dev.requant.spi.Spi#VERSION}). New capabilities arrive as default methods, so a
+ * plugin built against 1.x runs on any later 1.y.
  */
 package dev.requant.spi;

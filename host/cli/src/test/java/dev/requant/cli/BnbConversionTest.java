@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.requant.core.Session;
 import dev.requant.kernels.Kernels;
-import dev.requant.kernels.ggml.GgmlCodecs;
 import dev.requant.kernels.ggml.GgmlType;
+import dev.requant.kernels.internal.ggml.GgmlCodecs;
 import dev.requant.spi.ElementType;
 import dev.requant.spi.Encoding;
 import dev.requant.spi.ModelSource;

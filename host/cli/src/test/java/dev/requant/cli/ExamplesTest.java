@@ -62,7 +62,7 @@ class ExamplesTest {
     void huggingFaceToGgufAndBack() throws IOException {
         Path gguf = dir.resolve("stories-Q8_0.gguf");
         Cli.Result to = Cli.run("run", EXAMPLES.resolve("recipes/hf-to-gguf.yaml").toString(),
-                "--set", "in=" + HfLlamaConversionTest.STORIES_HF, "--set", "out=" + gguf);
+                "--set", "in=" + HfGgufConversionTest.STORIES_HF, "--set", "out=" + gguf);
         assertThat(to.code()).as(to.err()).isZero();
         assertThat(to.out()).startsWith("transform hf-to-gguf\n").contains("(gguf, Q8_0)");
         Cli.Result inspect = Cli.run("inspect", gguf.toString());
@@ -84,7 +84,7 @@ class ExamplesTest {
     void huggingFaceToGptqThenRepackedIntoAwqCompressedTensorsAndQ4_0() throws IOException {
         Path gptq = dir.resolve("gptq");
         Cli.Result to = Cli.run("run", EXAMPLES.resolve("recipes/hf-to-gptq.yaml").toString(),
-                "--set", "in=" + HfLlamaConversionTest.STORIES_HF, "--set", "out=" + gptq, "--set", "group=32");
+                "--set", "in=" + HfGgufConversionTest.STORIES_HF, "--set", "out=" + gptq, "--set", "group=32");
         assertThat(to.code()).as(to.err()).isZero();
         assertThat(to.out()).contains("wrote " + gptq + " (safetensors").contains("REL_RMSE");
         assertThat(Files.readString(gptq.resolve("config.json"))).contains("\"quant_method\": \"gptq\"");
@@ -128,7 +128,7 @@ class ExamplesTest {
         for (String recipe : List.of("hf-to-bnb-nf4", "hf-to-mlx")) {
             Path out = dir.resolve(recipe);
             Cli.Result r = Cli.run("run", EXAMPLES.resolve("recipes/" + recipe + ".yaml").toString(),
-                    "--set", "in=" + HfLlamaConversionTest.STORIES_HF, "--set", "out=" + out, "--set", "group=32");
+                    "--set", "in=" + HfGgufConversionTest.STORIES_HF, "--set", "out=" + out, "--set", "group=32");
             assertThat(r.code()).as(r.err()).isZero();
             Cli.Result inspect = Cli.run("inspect", out.toString());
             assertThat(inspect.code()).as(inspect.err()).isZero();

@@ -82,10 +82,10 @@ class HfLlamaCppIT {
     @BeforeAll
     static void convertAndRun() throws IOException {
         Map<String, Path> models = new LinkedHashMap<>();
-        models.put("stories f32", HfLlamaConversionTest.STORIES);
-        models.put("hf f32", convert(HfLlamaConversionTest.STORIES_HF, "hf-f32.gguf", "--type", "f32"));
-        models.put("hf q8_0", convert(HfLlamaConversionTest.STORIES_HF, "hf-q8_0.gguf", "--type", "q8_0"));
-        Path hf = HfLlamaConversionTest.convert(HfLlamaConversionTest.STORIES, dir.resolve("stories-hf"));
+        models.put("stories f32", HfGgufConversionTest.STORIES);
+        models.put("hf f32", convert(HfGgufConversionTest.STORIES_HF, "hf-f32.gguf", "--type", "f32"));
+        models.put("hf q8_0", convert(HfGgufConversionTest.STORIES_HF, "hf-q8_0.gguf", "--type", "q8_0"));
+        Path hf = HfGgufConversionTest.convert(HfGgufConversionTest.STORIES, dir.resolve("stories-hf"));
         models.put("round trip f32", convert(hf, "round-trip.gguf", "--type", "f32"));
         for (String fixture : QUANTIZED) {
             models.put(fixture + " expected f32", convert(FIXTURES.resolve(fixture).resolve("expected.safetensors"),
@@ -97,7 +97,7 @@ class HfLlamaCppIT {
         models.put("minicpm", convert(miniCpm(), "minicpm.gguf"));
         models.put("byte-level bpe", convert(byteLevel(), "byte-level.gguf"));
         byteLevelInspect = Cli.run("inspect", models.get("byte-level bpe").toString());
-        byteLevelHf = HfLlamaConversionTest.convert(models.get("byte-level bpe"), dir.resolve("byte-level-hf"));
+        byteLevelHf = HfGgufConversionTest.convert(models.get("byte-level bpe"), dir.resolve("byte-level-hf"));
         models.put("byte-level round trip", convert(byteLevelHf, "byte-level-round-trip.gguf"));
 
         List<Map<String, Object>> runs = new ArrayList<>();
@@ -126,7 +126,7 @@ class HfLlamaCppIT {
     }
 
     private static Path convert(Path in, String out, String... args) {
-        return HfLlamaConversionTest.convert(in, dir.resolve(out), args);
+        return HfGgufConversionTest.convert(in, dir.resolve(out), args);
     }
 
     private static Path recipe(String fixture) {

@@ -2,22 +2,24 @@ package dev.requant.kernels;
 
 import dev.requant.kernels.affine.AffineKernels;
 import dev.requant.kernels.affine.AffineQuantKernels;
-import dev.requant.kernels.affine.ScalarAffineQuantKernels;
-import dev.requant.kernels.affine.VectorAffineQuantKernels;
-import dev.requant.kernels.affine.ScalarAffineKernels;
-import dev.requant.kernels.affine.VectorAffineKernels;
 import dev.requant.kernels.bnb.BnbEncodeKernels;
 import dev.requant.kernels.bnb.BnbKernels;
-import dev.requant.kernels.bnb.ScalarBnbEncodeKernels;
-import dev.requant.kernels.bnb.VectorBnbEncodeKernels;
-import dev.requant.kernels.bnb.ScalarBnbKernels;
-import dev.requant.kernels.bnb.VectorBnbKernels;
 import dev.requant.kernels.ggml.BlockCodec;
-import dev.requant.kernels.ggml.GgmlCodecs;
 import dev.requant.kernels.ggml.GgmlType;
+import dev.requant.kernels.internal.ScalarElementKernels;
+import dev.requant.kernels.internal.VectorElementKernels;
+import dev.requant.kernels.internal.affine.ScalarAffineKernels;
+import dev.requant.kernels.internal.affine.ScalarAffineQuantKernels;
+import dev.requant.kernels.internal.affine.VectorAffineKernels;
+import dev.requant.kernels.internal.affine.VectorAffineQuantKernels;
+import dev.requant.kernels.internal.bnb.ScalarBnbEncodeKernels;
+import dev.requant.kernels.internal.bnb.ScalarBnbKernels;
+import dev.requant.kernels.internal.bnb.VectorBnbEncodeKernels;
+import dev.requant.kernels.internal.bnb.VectorBnbKernels;
+import dev.requant.kernels.internal.ggml.GgmlCodecs;
+import dev.requant.kernels.internal.intpack.ScalarIntPackKernels;
+import dev.requant.kernels.internal.intpack.VectorIntPackKernels;
 import dev.requant.kernels.intpack.IntPackKernels;
-import dev.requant.kernels.intpack.ScalarIntPackKernels;
-import dev.requant.kernels.intpack.VectorIntPackKernels;
 import java.util.Optional;
 
 /**

@@ -30,10 +30,6 @@ public enum FourBitCode {
         return values.clone();
     }
 
-    float[] table() {
-        return values;
-    }
-
     private static float[] divided(float[] raw, float by) {
         float[] v = new float[raw.length];
         for (int i = 0; i < raw.length; i++) {

@@ -56,7 +56,7 @@ public record IntPacking(int bits, boolean crossesWords) {
     }
 
     /** Fields after which the pattern of positions within words repeats. */
-    int period() {
+    public int period() {
         return crossesWords ? 32 : fieldsPerWord();
     }
 

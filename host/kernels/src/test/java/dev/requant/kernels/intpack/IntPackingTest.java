@@ -3,6 +3,7 @@ package dev.requant.kernels.intpack;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.requant.kernels.internal.intpack.ScalarIntPackKernels;
 import java.lang.foreign.MemorySegment;
 import org.junit.jupiter.api.Test;
 

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.requant.kernels.Kernels;
 import dev.requant.kernels.bnb.BnbKernels;
-import dev.requant.kernels.bnb.ScalarBnbKernels;
-import dev.requant.kernels.bnb.VectorBnbKernels;
+import dev.requant.kernels.internal.bnb.ScalarBnbKernels;
+import dev.requant.kernels.internal.bnb.VectorBnbKernels;
 import dev.requant.plugins.support.JsonValues;
 import dev.requant.spi.ElementType;
 import dev.requant.spi.Encoding;

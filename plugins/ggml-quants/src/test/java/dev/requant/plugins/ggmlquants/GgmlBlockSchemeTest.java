@@ -3,8 +3,8 @@ package dev.requant.plugins.ggmlquants;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.requant.kernels.ggml.GgmlCodecs;
 import dev.requant.kernels.ggml.GgmlType;
+import dev.requant.kernels.internal.ggml.GgmlCodecs;
 import dev.requant.spi.ElementType;
 import dev.requant.spi.Encoding;
 import dev.requant.spi.PartSpec;
