@@ -20,7 +20,7 @@ final class AwqLayout implements CheckpointLayout {
     public List<String> partNames(TensorInfo tensor) {
         String name = tensor.name();
         String prefix = name.endsWith(".weight") ? name.substring(0, name.length() - "weight".length()) : name + ".";
-        return List.of(prefix + AwqScheme.QWEIGHT, prefix + AwqScheme.QZEROS, prefix + AwqScheme.SCALES);
+        return List.of(prefix + AwqParts.QWEIGHT, prefix + AwqParts.QZEROS, prefix + AwqParts.SCALES);
     }
 
     @Override

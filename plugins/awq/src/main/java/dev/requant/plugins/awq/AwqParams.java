@@ -2,6 +2,7 @@ package dev.requant.plugins.awq;
 
 import dev.requant.plugins.support.AwqPacking;
 import dev.requant.spi.Encoding;
+import dev.requant.spi.TensorInfo;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -54,6 +55,14 @@ record AwqParams(int bits, int group, Version version) {
         }
         return new AwqParams(integer(params, "bits", 4), integer(params, "group", 128),
                 version(params.getOrDefault("version", "gemm")));
+    }
+
+    /** The parameters of a tensor whose type is an {@code awq} encoding. */
+    static AwqParams of(TensorInfo tensor) {
+        if (!(tensor.type() instanceof Encoding e) || !e.scheme().equals(SCHEME)) {
+            throw new IllegalArgumentException(tensor.name() + " is " + tensor.type().id() + ", not awq");
+        }
+        return of(e.params());
     }
 
     Encoding encoding() {

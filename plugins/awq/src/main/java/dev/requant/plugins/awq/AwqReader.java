@@ -102,7 +102,7 @@ public final class AwqReader implements FormatReader {
         for (var layer : AwqTensors.layers(container).entrySet()) {
             Map<String, StoredTensor> parts = layer.getValue();
             if (parts.size() == 3 && !withGroupIndex.contains(layer.getKey()) && AwqTensors.packingOf(
-                    parts.get(AwqScheme.QWEIGHT), parts.get(AwqScheme.QZEROS), parts.get(AwqScheme.SCALES)).isPresent()) {
+                    parts.get(AwqParts.QWEIGHT), parts.get(AwqParts.QZEROS), parts.get(AwqParts.SCALES)).isPresent()) {
                 return true;
             }
         }

@@ -2,6 +2,7 @@ package dev.requant.plugins.awq;
 
 import dev.requant.kernels.Layouts;
 import dev.requant.kernels.intpack.IntPacking;
+import dev.requant.plugins.support.AwqPacking;
 import dev.requant.spi.ElementType;
 import dev.requant.spi.Encoding;
 import dev.requant.spi.StoredTensor;
@@ -50,7 +51,7 @@ final class AwqRepack implements Transcoder {
     static Optional<Transcoder> of(StoredTensor source, AwqParams p, TensorInfo target) {
         if (!(target.type() instanceof Encoding e)
                 || !e.scheme().equals("gptq") && !e.scheme().equals("compressed-tensors")
-                || source.part(AwqScheme.SCALES).spec().dtype() != ElementType.F16) {
+                || source.part(AwqParts.SCALES).spec().dtype() != ElementType.F16) {
             return Optional.empty();
         }
         int out = Math.toIntExact(source.info().shape().dim(0));
@@ -103,7 +104,7 @@ final class AwqRepack implements Transcoder {
 
     /** Whether every f16 scale is a bf16 too. */
     private static boolean bf16Holds(StoredTensor source) {
-        MemorySegment scales = source.part(AwqScheme.SCALES).data();
+        MemorySegment scales = source.part(AwqParts.SCALES).data();
         for (long i = 0; i < scales.byteSize() / 2; i++) {
             if ((Float.floatToRawIntBits(Float.float16ToFloat(scales.get(Layouts.I16, 2 * i))) & 0xFFFF) != 0) {
                 return false;
@@ -200,12 +201,12 @@ final class AwqRepack implements Transcoder {
 
     /** Codes, zero points and f16 scale bits of output row {@code n}; a null array is skipped. */
     private void read(StoredTensor source, long n, int[] codes, int[] zeros, short[] scales) {
-        MemorySegment qweight = source.part(AwqScheme.QWEIGHT).data();
-        MemorySegment qzeros = source.part(AwqScheme.QZEROS).data();
-        MemorySegment sc = source.part(AwqScheme.SCALES).data();
+        MemorySegment qweight = source.part(AwqParts.QWEIGHT).data();
+        MemorySegment qzeros = source.part(AwqParts.QZEROS).data();
+        MemorySegment sc = source.part(AwqParts.SCALES).data();
         int groups = zeros.length;
         if (p.version() == AwqParams.Version.GEMM) {
-            int shift = 4 * AwqScheme.FIELD[(int) (n % 8)];
+            int shift = 4 * AwqPacking.FIELD[(int) (n % 8)];
             long words = out / 8;
             for (int k = 0; codes != null && k < in; k++) {
                 codes[k] = qweight.get(Layouts.I32, 4 * (k * words + n / 8)) >>> shift & 15;
@@ -218,7 +219,7 @@ final class AwqRepack implements Transcoder {
             }
         } else {
             long codeWords = in / 8;
-            long zeroWords = source.part(AwqScheme.QZEROS).spec().shape().dim(1);
+            long zeroWords = source.part(AwqParts.QZEROS).spec().shape().dim(1);
             for (int k = 0; codes != null && k < in; k++) {
                 codes[k] = qweight.get(Layouts.I32, 4 * (n * codeWords + k / 8)) >>> 4 * (k % 8) & 15;
             }

@@ -1,5 +1,9 @@
 package dev.requant.plugins.awq;
 
+import static dev.requant.plugins.awq.AwqParts.QWEIGHT;
+import static dev.requant.plugins.awq.AwqParts.QZEROS;
+import static dev.requant.plugins.awq.AwqParts.SCALES;
+
 import dev.requant.kernels.Kernels;
 import dev.requant.kernels.Layouts;
 import dev.requant.kernels.intpack.IntPackKernels;
@@ -43,11 +47,6 @@ import org.pf4j.Extension;
  */
 @Extension
 public final class AwqScheme implements QuantScheme {
-    static final String QWEIGHT = "qweight";
-    static final String QZEROS = "qzeros";
-    static final String SCALES = "scales";
-    /** Field of each output column of a GEMM word: the inverse of {@link AwqPacking#ORDER}. */
-    static final int[] FIELD = {0, 4, 1, 5, 2, 6, 3, 7};
     private static final IntPacking NIBBLES = IntPacking.stream(4);
 
     private final IntPackKernels k = Kernels.intPack();
@@ -72,7 +71,7 @@ public final class AwqScheme implements QuantScheme {
         if (tensor.shape().rank() != 2) {
             return Optional.of("awq holds 2-d weights, not " + tensor.shape().rank() + "-d");
         }
-        AwqParams p = params(tensor);
+        AwqParams p = AwqParams.of(tensor);
         long out = tensor.shape().dim(0);
         long in = tensor.shape().dim(1);
         if (in % p.group() != 0) {
@@ -87,7 +86,7 @@ public final class AwqScheme implements QuantScheme {
 
     @Override
     public List<PartSpec> layout(TensorInfo tensor) {
-        AwqParams p = params(tensor);
+        AwqParams p = AwqParams.of(tensor);
         long out = tensor.shape().dim(0);
         long in = tensor.shape().dim(1);
         int groups = p.groups(in);
@@ -109,17 +108,17 @@ public final class AwqScheme implements QuantScheme {
     /** GEMM packs eight output rows per word. */
     @Override
     public int rowAlignment(TensorInfo tensor) {
-        return params(tensor).version() == AwqParams.Version.GEMM ? 8 : 1;
+        return AwqParams.of(tensor).version() == AwqParams.Version.GEMM ? 8 : 1;
     }
 
     @Override
     public TensorEncoder encoder(TensorInfo tensor) {
-        return new AwqEncoder(params(tensor), Math.toIntExact(tensor.shape().dim(1)), AwqEncoder.roundToNearest());
+        return new AwqEncoder(AwqParams.of(tensor), Math.toIntExact(tensor.shape().dim(1)), AwqEncoder.roundToNearest());
     }
 
     @Override
     public Optional<Transcoder> transcoder(StoredTensor source, TensorInfo target) {
-        return AwqRepack.of(source, params(source.info()), target);
+        return AwqRepack.of(source, AwqParams.of(source.info()), target);
     }
 
     @Override
@@ -129,7 +128,7 @@ public final class AwqScheme implements QuantScheme {
 
     @Override
     public void decode(StoredTensor source, long firstRow, int rows, float[] dst, int dstOffset) {
-        AwqParams p = params(source.info());
+        AwqParams p = AwqParams.of(source.info());
         switch (p.version()) {
             case GEMM -> decodeGemm(source, p, firstRow, rows, dst, dstOffset);
             case GEMV -> decodeGemv(source, p, firstRow, rows, dst, dstOffset);
@@ -157,7 +156,7 @@ public final class AwqScheme implements QuantScheme {
             Words.gather(qweight, 4 * block, 4L * wordsPerRow, words, 0, in);
             k.unpackAcross(4, words, in, AwqPacking.ORDER, codes, 0, in);
             for (long n = Math.max(firstRow, block * 8); n < Math.min(end, block * 8 + 8); n++) {
-                int field = FIELD[(int) (n % 8)];
+                int field = AwqPacking.FIELD[(int) (n % 8)];
                 for (int g = 0; g < groups; g++) {
                     int word = qzeros.get(Layouts.I32, 4 * ((long) g * wordsPerRow + block));
                     zeros[g] = (word >>> (4 * field)) & 15;
@@ -193,12 +192,5 @@ public final class AwqScheme implements QuantScheme {
             k.unpack(NIBBLES, words, 0, in, codes, 0);
             k.dequantGroups(codes, 0, in, p.group(), zeros, scaleRow, dst, dstOffset + r * in);
         }
-    }
-
-    static AwqParams params(TensorInfo tensor) {
-        if (!(tensor.type() instanceof Encoding e) || !e.scheme().equals(AwqParams.SCHEME)) {
-            throw new IllegalArgumentException(tensor.name() + " is " + tensor.type().id() + ", not awq");
-        }
-        return AwqParams.of(e.params());
     }
 }

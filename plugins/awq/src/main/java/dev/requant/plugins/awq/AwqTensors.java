@@ -30,7 +30,7 @@ import java.util.Optional;
  * packing and the group size.
  */
 final class AwqTensors {
-    private static final List<String> ROLES = List.of(AwqScheme.QWEIGHT, AwqScheme.QZEROS, AwqScheme.SCALES);
+    private static final List<String> ROLES = List.of(AwqParts.QWEIGHT, AwqParts.QZEROS, AwqParts.SCALES);
 
     private final Path file;
     private final Optional<AwqConfig> config;
@@ -83,9 +83,9 @@ final class AwqTensors {
                         + " qzeros and scales; found " + String.join(", ", parts.keySet()) + ")");
             }
         }
-        StoredTensor qweight = parts.get(AwqScheme.QWEIGHT);
-        StoredTensor qzeros = parts.get(AwqScheme.QZEROS);
-        StoredTensor scales = parts.get(AwqScheme.SCALES);
+        StoredTensor qweight = parts.get(AwqParts.QWEIGHT);
+        StoredTensor qzeros = parts.get(AwqParts.QZEROS);
+        StoredTensor scales = parts.get(AwqParts.SCALES);
         int2d(name, qweight);
         int2d(name, qzeros);
         if (!FloatParts.readable(dtype(scales)) || scales.info().shape().rank() != 2) {

@@ -3,6 +3,7 @@ package dev.requant.plugins.awq;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.requant.kernels.Layouts;
+import dev.requant.plugins.support.AwqPacking;
 import dev.requant.plugins.testing.Checkpoints;
 import dev.requant.spi.CheckpointConfig;
 import dev.requant.spi.Encoding;
@@ -144,19 +145,19 @@ class AwqEncodeTest {
     private static AwqEncoder.GroupRule storedRule(StoredTensor s) {
         int out = (int) s.info().shape().rows();
         int in = (int) s.info().shape().rowLength();
-        AwqParams p = AwqScheme.params(s.info());
+        AwqParams p = AwqParams.of(s.info());
         // decode a row of codes 0 and of the stored values: zero and scale follow from two decodes
         int groups = p.groups(in);
         float[] scales = new float[out * groups];
         int[] zeros = new int[out * groups];
-        MemorySegment sc = s.part(AwqScheme.SCALES).data();
-        MemorySegment qz = s.part(AwqScheme.QZEROS).data();
+        MemorySegment sc = s.part(AwqParts.SCALES).data();
+        MemorySegment qz = s.part(AwqParts.QZEROS).data();
         for (int n = 0; n < out; n++) {
             for (int g = 0; g < groups; g++) {
                 if (p.version() == AwqParams.Version.GEMM) {
                     scales[n * groups + g] = Float.float16ToFloat(sc.get(Layouts.I16, 2L * ((long) g * out + n)));
                     int word = qz.get(Layouts.I32, 4L * ((long) g * (out / 8) + n / 8));
-                    zeros[n * groups + g] = word >>> 4 * AwqScheme.FIELD[n % 8] & 15;
+                    zeros[n * groups + g] = word >>> 4 * AwqPacking.FIELD[n % 8] & 15;
                 } else {
                     int zw = p.gemvZeroWords(in);
                     scales[n * groups + g] = Float.float16ToFloat(sc.get(Layouts.I16, 2L * ((long) n * 8 * zw + g)));
@@ -170,7 +171,7 @@ class AwqEncodeTest {
 
     private static MemorySegment[] encode(TensorInfo info, AwqEncoder.GroupRule rule, float[] w) {
         MemorySegment[] parts = allocate(SCHEME.layout(info));
-        new AwqEncoder(AwqScheme.params(info), (int) info.shape().rowLength(), rule).encode(w, 0, 0,
+        new AwqEncoder(AwqParams.of(info), (int) info.shape().rowLength(), rule).encode(w, 0, 0,
                 (int) info.shape().rows(), parts);
         return parts;
     }

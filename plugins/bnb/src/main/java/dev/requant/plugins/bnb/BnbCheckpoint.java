@@ -132,7 +132,7 @@ final class BnbCheckpoint {
         } catch (IllegalArgumentException e) {
             throw refuse(weight, e.getMessage());
         }
-        if (!BnbFourBitScheme.schemeId(state.code()).equals("bnb_" + type)) {
+        if (!BnbSchemeIds.fourBit(state.code()).equals("bnb_" + type)) {
             throw refuse(weight, "its quant_state says " + state.code() + " but its name says " + type);
         }
         Map<String, String> names = new LinkedHashMap<>();
@@ -147,7 +147,7 @@ final class BnbCheckpoint {
             }
         }
         TensorInfo info = new TensorInfo(weight, state.shape(),
-                FourBitParams.of(state).encoding(BnbFourBitScheme.schemeId(state.code())));
+                FourBitParams.of(state).encoding(BnbSchemeIds.fourBit(state.code())));
         StoredTensor logical = assemble(info, names);
         try {
             FourBitTensor.of(logical);
@@ -185,7 +185,7 @@ final class BnbCheckpoint {
         if (stored.containsKey(format)) {
             names.put(Int8Tensor.WEIGHT_FORMAT, format);
         }
-        StoredTensor logical = assemble(new TensorInfo(weight, codes.info().shape(), Encoding.of(BnbInt8Scheme.ID)), names);
+        StoredTensor logical = assemble(new TensorInfo(weight, codes.info().shape(), Encoding.of(BnbSchemeIds.INT8)), names);
         try {
             Int8Tensor.of(logical);
         } catch (IllegalArgumentException e) {

@@ -16,7 +16,6 @@ import dev.requant.spi.TensorInfo;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -39,14 +38,9 @@ public abstract class BnbFourBitScheme implements QuantScheme {
         this.kernels = kernels;
     }
 
-    /** {@code bnb_nf4} or {@code bnb_fp4}: prefixed, as other formats have FP4 types of their own. */
-    static String schemeId(FourBitCode code) {
-        return "bnb_" + code.name().toLowerCase(Locale.ROOT);
-    }
-
     @Override
     public String id() {
-        return schemeId(code);
+        return BnbSchemeIds.fourBit(code);
     }
 
     @Override

@@ -28,7 +28,6 @@ import org.pf4j.Extension;
  */
 @Extension
 public final class BnbInt8Scheme implements QuantScheme {
-    static final String ID = "bnb_int8";
     /** {@code weight_format} 0: row-major, the only layout current bitsandbytes reads. */
     private static final byte ROW_FORMAT = 0;
 
@@ -44,7 +43,7 @@ public final class BnbInt8Scheme implements QuantScheme {
 
     @Override
     public String id() {
-        return ID;
+        return BnbSchemeIds.INT8;
     }
 
     @Override
@@ -55,10 +54,10 @@ public final class BnbInt8Scheme implements QuantScheme {
     @Override
     public Encoding encoding(Map<String, String> params) {
         if (!params.isEmpty()) {
-            throw new IllegalArgumentException(ID + " takes no parameters, got '"
+            throw new IllegalArgumentException(BnbSchemeIds.INT8 + " takes no parameters, got '"
                     + params.keySet().stream().sorted().findFirst().orElseThrow() + "'");
         }
-        return Encoding.of(ID);
+        return Encoding.of(BnbSchemeIds.INT8);
     }
 
     /** A 2-D weight named {@code P.weight} (its row scales are stored as {@code P.SCB}), not an embedding. */

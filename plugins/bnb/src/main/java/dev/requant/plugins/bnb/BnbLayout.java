@@ -34,7 +34,7 @@ record BnbLayout(Optional<FourBitCode> fourBit) implements CheckpointLayout {
     }
 
     private String scheme() {
-        return fourBit.map(BnbFourBitScheme::schemeId).orElse(BnbInt8Scheme.ID);
+        return fourBit.map(BnbSchemeIds::fourBit).orElse(BnbSchemeIds.INT8);
     }
 
     /**

@@ -48,7 +48,7 @@ record FourBitTensor(QuantState state, TensorPart weight, TensorPart absmax, Opt
     static FourBitTensor of(StoredTensor t) {
         QuantState state = QuantState.parse(Parts.find(t, QUANT_STATE).orElseThrow(() -> missing(t, QUANT_STATE))
                 .data().toArray(ValueLayout.JAVA_BYTE));
-        Encoding own = FourBitParams.of(state).encoding(BnbFourBitScheme.schemeId(state.code()));
+        Encoding own = FourBitParams.of(state).encoding(BnbSchemeIds.fourBit(state.code()));
         if (!own.equals(t.info().type())) {
             throw new IllegalArgumentException("its quant_state describes " + own.id() + ", not " + t.info().type().id());
         }

@@ -119,7 +119,7 @@ class ReencodeFixtureTest {
                         differing.merge(p.role(), 1, Integer::sum);
                     }
                 }
-                if (stored.info().type() instanceof Encoding e && !e.scheme().equals(BnbInt8Scheme.ID)) {
+                if (stored.info().type() instanceof Encoding e && !e.scheme().equals(BnbSchemeIds.INT8)) {
                     assertCodesFromStoredAbsmax(stored, dequantized, e);
                 }
             }

@@ -1,11 +1,11 @@
 package dev.requant.plugins.compressedtensors;
 
-import static dev.requant.plugins.compressedtensors.CompressedTensorsScheme.CODES;
-import static dev.requant.plugins.compressedtensors.CompressedTensorsScheme.G_IDX;
-import static dev.requant.plugins.compressedtensors.CompressedTensorsScheme.PACKED;
-import static dev.requant.plugins.compressedtensors.CompressedTensorsScheme.SCALE;
-import static dev.requant.plugins.compressedtensors.CompressedTensorsScheme.SHAPE;
-import static dev.requant.plugins.compressedtensors.CompressedTensorsScheme.ZERO_POINT;
+import static dev.requant.plugins.compressedtensors.CompressedTensorsParts.CODES;
+import static dev.requant.plugins.compressedtensors.CompressedTensorsParts.G_IDX;
+import static dev.requant.plugins.compressedtensors.CompressedTensorsParts.PACKED;
+import static dev.requant.plugins.compressedtensors.CompressedTensorsParts.SCALE;
+import static dev.requant.plugins.compressedtensors.CompressedTensorsParts.SHAPE;
+import static dev.requant.plugins.compressedtensors.CompressedTensorsParts.ZERO_POINT;
 import static dev.requant.plugins.support.LayerParts.describe;
 import static dev.requant.plugins.support.LayerParts.dim;
 import static dev.requant.plugins.support.LayerParts.dtype;

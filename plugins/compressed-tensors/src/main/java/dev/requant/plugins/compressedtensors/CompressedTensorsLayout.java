@@ -17,12 +17,11 @@ import java.util.stream.Collectors;
  * and whose {@code weights} hold the shared parameters.
  */
 final class CompressedTensorsLayout implements CheckpointLayout {
-    private static final CompressedTensorsScheme SCHEME = new CompressedTensorsScheme();
-
     @Override
     public List<String> partNames(TensorInfo tensor) {
         String prefix = module(tensor.name()) + ".";
-        return SCHEME.layout(tensor).stream().map(p -> prefix + p.role()).toList();
+        return CompressedTensorsParts.of(CompressedTensorsParams.of(tensor), tensor.shape().dim(0), tensor.shape().dim(1))
+                .stream().map(p -> prefix + p.role()).toList();
     }
 
     private static String module(String name) {

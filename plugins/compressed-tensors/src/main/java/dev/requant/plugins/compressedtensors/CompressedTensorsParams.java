@@ -2,6 +2,7 @@ package dev.requant.plugins.compressedtensors;
 
 import dev.requant.spi.ElementType;
 import dev.requant.spi.Encoding;
+import dev.requant.spi.TensorInfo;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -98,6 +99,14 @@ record CompressedTensorsParams(int bits, Format format, Strategy strategy, int g
         return new CompressedTensorsParams(integer(params, "bits", 4),
                 Format.of(params.getOrDefault("format", "pack-quantized")),
                 strategy, group, Boolean.parseBoolean(sym), scaleType(params.getOrDefault("scales", "bf16")));
+    }
+
+    /** The parameters of a tensor whose type is a {@code compressed-tensors} encoding. */
+    static CompressedTensorsParams of(TensorInfo tensor) {
+        if (!(tensor.type() instanceof Encoding e) || !e.scheme().equals(SCHEME)) {
+            throw new IllegalArgumentException(tensor.name() + " is " + tensor.type().id() + ", not compressed-tensors");
+        }
+        return of(e.params());
     }
 
     Encoding encoding() {

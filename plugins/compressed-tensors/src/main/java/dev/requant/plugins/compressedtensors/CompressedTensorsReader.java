@@ -1,9 +1,9 @@
 package dev.requant.plugins.compressedtensors;
 
-import static dev.requant.plugins.compressedtensors.CompressedTensorsScheme.CODES;
-import static dev.requant.plugins.compressedtensors.CompressedTensorsScheme.PACKED;
-import static dev.requant.plugins.compressedtensors.CompressedTensorsScheme.SCALE;
-import static dev.requant.plugins.compressedtensors.CompressedTensorsScheme.SHAPE;
+import static dev.requant.plugins.compressedtensors.CompressedTensorsParts.CODES;
+import static dev.requant.plugins.compressedtensors.CompressedTensorsParts.PACKED;
+import static dev.requant.plugins.compressedtensors.CompressedTensorsParts.SCALE;
+import static dev.requant.plugins.compressedtensors.CompressedTensorsParts.SHAPE;
 
 import dev.requant.plugins.support.GroupedModel;
 import dev.requant.plugins.support.SafetensorsContainer;

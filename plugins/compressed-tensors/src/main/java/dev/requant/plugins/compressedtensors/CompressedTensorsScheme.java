@@ -1,25 +1,25 @@
 package dev.requant.plugins.compressedtensors;
 
+import static dev.requant.plugins.compressedtensors.CompressedTensorsParts.CODES;
+import static dev.requant.plugins.compressedtensors.CompressedTensorsParts.G_IDX;
+import static dev.requant.plugins.compressedtensors.CompressedTensorsParts.PACKED;
+import static dev.requant.plugins.compressedtensors.CompressedTensorsParts.SCALE;
+import static dev.requant.plugins.compressedtensors.CompressedTensorsParts.ZERO_POINT;
+
 import dev.requant.kernels.Kernels;
-import dev.requant.kernels.Layouts;
 import dev.requant.kernels.intpack.IntPackKernels;
 import dev.requant.kernels.intpack.IntPacking;
 import dev.requant.kernels.intpack.Words;
 import dev.requant.plugins.support.FloatParts;
 import dev.requant.spi.CheckpointLayout;
-import dev.requant.spi.ElementType;
 import dev.requant.spi.Encoding;
 import dev.requant.spi.PartSpec;
 import dev.requant.spi.QuantScheme;
-import dev.requant.spi.Shape;
 import dev.requant.spi.StoredTensor;
 import dev.requant.spi.TensorEncoder;
 import dev.requant.spi.TensorInfo;
 import dev.requant.spi.TensorPart;
 import dev.requant.spi.Transcoder;
-import java.lang.foreign.ValueLayout;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -48,13 +48,6 @@ import org.pf4j.Extension;
  */
 @Extension
 public final class CompressedTensorsScheme implements QuantScheme {
-    static final String PACKED = "weight_packed";
-    static final String CODES = "weight";
-    static final String SCALE = "weight_scale";
-    static final String ZERO_POINT = "weight_zero_point";
-    static final String SHAPE = "weight_shape";
-    static final String G_IDX = "weight_g_idx";
-
     private final IntPackKernels k = Kernels.intPack();
 
     @Override
@@ -78,7 +71,7 @@ public final class CompressedTensorsScheme implements QuantScheme {
         if (tensor.shape().rank() != 2) {
             return Optional.of("compressed-tensors holds 2-d weights, not " + tensor.shape().rank() + "-d");
         }
-        CompressedTensorsParams p = params(tensor);
+        CompressedTensorsParams p = CompressedTensorsParams.of(tensor);
         long out = tensor.shape().dim(0);
         long in = tensor.shape().dim(1);
         if (p.strategy() == CompressedTensorsParams.Strategy.GROUP && in % p.group() != 0) {
@@ -95,35 +88,13 @@ public final class CompressedTensorsScheme implements QuantScheme {
     /** Asymmetric pack-quantized zero points pack {@code 32 / bits} output rows per word. */
     @Override
     public int rowAlignment(TensorInfo tensor) {
-        CompressedTensorsParams p = params(tensor);
+        CompressedTensorsParams p = CompressedTensorsParams.of(tensor);
         return !p.sym() && p.format().packed() ? p.perWord() : 1;
     }
 
     @Override
     public List<PartSpec> layout(TensorInfo tensor) {
-        CompressedTensorsParams p = params(tensor);
-        long out = tensor.shape().dim(0);
-        long in = tensor.shape().dim(1);
-        boolean perTensor = p.strategy() == CompressedTensorsParams.Strategy.TENSOR;
-        Shape scale = perTensor ? Shape.of(1) : Shape.of(out, p.groups(in));
-        PartSpec.Rows scaleRows = perTensor ? PartSpec.Rows.NONE : PartSpec.Rows.FIRST;
-        List<PartSpec> parts = new ArrayList<>();
-        if (p.format().packed()) {
-            parts.add(new PartSpec(PACKED, ElementType.I32, Shape.of(out, (in + p.perWord() - 1) / p.perWord())));
-        } else {
-            parts.add(new PartSpec(CODES, ElementType.I8, Shape.of(out, in)));
-        }
-        parts.add(new PartSpec(SCALE, p.scales(), scale, scaleRows));
-        if (!p.sym()) {
-            boolean packedZeros = p.format().packed() && p.strategy() != CompressedTensorsParams.Strategy.TENSOR;
-            parts.add(packedZeros
-                    ? new PartSpec(ZERO_POINT, ElementType.I32, Shape.of((out + p.perWord() - 1) / p.perWord(), p.groups(in)))
-                    : new PartSpec(ZERO_POINT, ElementType.I8, scale, scaleRows));
-        }
-        if (p.format().packed()) {
-            parts.add(new PartSpec(SHAPE, ElementType.I64, Shape.of(2), PartSpec.Rows.NONE));
-        }
-        return List.copyOf(parts);
+        return CompressedTensorsParts.of(CompressedTensorsParams.of(tensor), tensor.shape().dim(0), tensor.shape().dim(1));
     }
 
     /** Group and channel scales; a whole-tensor scale would need a prepass, not written. */
@@ -134,14 +105,14 @@ public final class CompressedTensorsScheme implements QuantScheme {
 
     @Override
     public TensorEncoder encoder(TensorInfo tensor) {
-        CompressedTensorsParams p = params(tensor);
+        CompressedTensorsParams p = CompressedTensorsParams.of(tensor);
         return new CompressedTensorsEncoder(p, tensor.shape().dim(0), Math.toIntExact(tensor.shape().dim(1)),
                 CompressedTensorsEncoder.minMax(p));
     }
 
     @Override
     public Optional<Transcoder> transcoder(StoredTensor source, TensorInfo target) {
-        CompressedTensorsParams p = params(source.info());
+        CompressedTensorsParams p = CompressedTensorsParams.of(source.info());
         return CompressedTensorsToGptq.of(source, p, target).or(() -> CompressedTensorsToAwq.of(source, p, target));
     }
 
@@ -152,14 +123,14 @@ public final class CompressedTensorsScheme implements QuantScheme {
 
     @Override
     public void decode(StoredTensor source, long firstRow, int rows, float[] dst, int dstOffset) {
-        CompressedTensorsParams p = params(source.info());
+        CompressedTensorsParams p = CompressedTensorsParams.of(source.info());
         int in = Math.toIntExact(source.info().shape().dim(1));
         TensorPart scale = source.part(SCALE);
         boolean perTensor = scale.spec().shape().numel() == 1;
         int groups = perTensor ? 1 : Math.toIntExact(scale.spec().shape().dim(1));
         int groupSize = p.strategy() == CompressedTensorsParams.Strategy.GROUP ? p.group() : in;
         int[] gIdx = groupIndexes(source, in);
-        Optional<TensorPart> zeroPoint = optional(source, ZERO_POINT);
+        Optional<TensorPart> zeroPoint = CompressedTensorsParts.find(source, ZERO_POINT);
         IntPacking packing = IntPacking.wordAligned(p.bits());
         int offset = p.format().packed() ? 1 << (p.bits() - 1) : 0;
 
@@ -178,7 +149,7 @@ public final class CompressedTensorsScheme implements QuantScheme {
                 k.widenI8(source.part(CODES).data(), n * in, codes, 0, in);
             }
             FloatParts.read(scale, perTensor ? 0 : n * groups, scales, 0, groups);
-            zeros(zeroPoint, p, packing, n, offset, zeros);
+            CompressedTensorsZeroPoints.inCodeTerms(zeroPoint, p, packing, n, offset, zeros);
             if (gIdx == null) {
                 k.dequantGroups(codes, 0, in, groupSize, zeros, scales, dst, dstOffset + r * in);
             } else {
@@ -187,51 +158,9 @@ public final class CompressedTensorsScheme implements QuantScheme {
         }
     }
 
-    /**
-     * The zero points of row {@code n} in the codes' terms: the packed codes are {@code q + offset},
-     * so the zero point {@code zp} of the formula becomes {@code zp + offset}.
-     */
-    private static void zeros(Optional<TensorPart> zeroPoint, CompressedTensorsParams p, IntPacking packing, long n,
-                              int offset, int[] zeros) {
-        if (zeroPoint.isEmpty()) {
-            Arrays.fill(zeros, offset);
-            return;
-        }
-        TensorPart zp = zeroPoint.get();
-        boolean perTensor = zp.spec().shape().numel() == 1;
-        if (zp.spec().dtype() == ElementType.I32 && !perTensor) {
-            // packed along the outputs: field n % perWord of word n / perWord of each group's column,
-            // stored as zp + offset like the codes
-            long wordRow = n / p.perWord();
-            int groups = Math.toIntExact(zp.spec().shape().dim(1));
-            int[] word = new int[1];
-            for (int g = 0; g < zeros.length; g++) {
-                word[0] = zp.data().get(Layouts.I32, 4 * (wordRow * groups + g));
-                zeros[g] = packing.field(word, n % p.perWord());
-            }
-            return;
-        }
-        for (int g = 0; g < zeros.length; g++) {
-            long i = perTensor ? 0 : n * zeros.length + g;
-            int z = zp.spec().dtype() == ElementType.I8 ? zp.data().get(ValueLayout.JAVA_BYTE, i)
-                    : zp.data().get(Layouts.I32, 4 * i);
-            zeros[g] = z + offset;
-        }
-    }
-
-    /** The signed zero points ({@code zp} of the formula; 0 when symmetric) of row {@code n}, for every group. */
-    static void signedZeroPoints(StoredTensor source, CompressedTensorsParams p, long n, int[] dst, int dstOffset) {
-        int[] z = new int[p.groups(source.info().shape().dim(1))];
-        int offset = p.format().packed() ? 1 << (p.bits() - 1) : 0;
-        zeros(optional(source, ZERO_POINT), p, IntPacking.wordAligned(p.bits()), n, offset, z);
-        for (int g = 0; g < z.length; g++) {
-            dst[dstOffset + g] = z[g] - offset;
-        }
-    }
-
     /** The stored group of every column, or null when groups are consecutive (no g_idx, or a -1 in it). */
     private static int[] groupIndexes(StoredTensor source, int in) {
-        Optional<TensorPart> part = optional(source, G_IDX);
+        Optional<TensorPart> part = CompressedTensorsParts.find(source, G_IDX);
         if (part.isEmpty()) {
             return null;
         }
@@ -243,16 +172,5 @@ public final class CompressedTensorsScheme implements QuantScheme {
             }
         }
         return g;
-    }
-
-    private static Optional<TensorPart> optional(StoredTensor t, String role) {
-        return t.parts().stream().filter(p -> p.role().equals(role)).findFirst();
-    }
-
-    static CompressedTensorsParams params(TensorInfo tensor) {
-        if (!(tensor.type() instanceof Encoding e) || !e.scheme().equals(CompressedTensorsParams.SCHEME)) {
-            throw new IllegalArgumentException(tensor.name() + " is " + tensor.type().id() + ", not compressed-tensors");
-        }
-        return CompressedTensorsParams.of(e.params());
     }
 }

@@ -36,7 +36,7 @@ final class CompressedTensorsToAwq implements Transcoder {
     static Optional<Transcoder> of(StoredTensor source, CompressedTensorsParams p, TensorInfo target) {
         if (!(target.type() instanceof Encoding e) || !e.scheme().equals("awq") || !p.format().packed() || p.bits() != 4
                 || p.strategy() == CompressedTensorsParams.Strategy.TENSOR
-                || source.parts().stream().anyMatch(t -> t.role().equals(CompressedTensorsScheme.G_IDX))) {
+                || source.parts().stream().anyMatch(t -> t.role().equals(CompressedTensorsParts.G_IDX))) {
             return Optional.empty();
         }
         int out = Math.toIntExact(source.info().shape().dim(0));
@@ -49,7 +49,7 @@ final class CompressedTensorsToAwq implements Transcoder {
             return Optional.empty();
         }
         float[] scales = new float[out * p.groups(in)];
-        FloatParts.read(source.part(CompressedTensorsScheme.SCALE), 0, scales, 0, scales.length);
+        FloatParts.read(source.part(CompressedTensorsParts.SCALE), 0, scales, 0, scales.length);
         for (float s : scales) {
             if (Float.float16ToFloat(Float.floatToFloat16(s)) != s) {
                 return Optional.empty();
@@ -72,7 +72,7 @@ final class CompressedTensorsToAwq implements Transcoder {
     public void transcode(StoredTensor source, long firstRow, int rows, MemorySegment[] dst) {
         int groups = p.groups(in);
         IntPacking ct = IntPacking.wordAligned(4);
-        int ctWords = Math.toIntExact(source.part(CompressedTensorsScheme.PACKED).spec().shape().dim(1));
+        int ctWords = Math.toIntExact(source.part(CompressedTensorsParts.PACKED).spec().shape().dim(1));
         int[] words = new int[ctWords];
         int[] codes = new int[rows * in];
         int[] zeros = new int[rows * groups];
@@ -80,12 +80,12 @@ final class CompressedTensorsToAwq implements Transcoder {
         float[] scaleRow = new float[groups];
         for (int r = 0; r < rows; r++) {
             long n = firstRow + r;
-            Words.read(source.part(CompressedTensorsScheme.PACKED).data(), 4 * n * ctWords, words, 0, ctWords);
+            Words.read(source.part(CompressedTensorsParts.PACKED).data(), 4 * n * ctWords, words, 0, ctWords);
             for (int k = 0; k < in; k++) {
                 codes[r * in + k] = ct.field(words, k);
             }
-            CompressedTensorsScheme.signedZeroPoints(source, p, n, zeros, r * groups);
-            FloatParts.read(source.part(CompressedTensorsScheme.SCALE), n * groups, scaleRow, 0, groups);
+            CompressedTensorsZeroPoints.signed(source, p, n, zeros, r * groups);
+            FloatParts.read(source.part(CompressedTensorsParts.SCALE), n * groups, scaleRow, 0, groups);
             for (int g = 0; g < groups; g++) {
                 zeros[r * groups + g] += 8;
                 scales[r * groups + g] = Float.floatToFloat16(scaleRow[g]);

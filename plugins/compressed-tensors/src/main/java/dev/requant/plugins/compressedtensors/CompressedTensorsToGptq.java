@@ -37,7 +37,7 @@ final class CompressedTensorsToGptq implements Transcoder {
     static Optional<Transcoder> of(StoredTensor source, CompressedTensorsParams p, TensorInfo target) {
         if (!(target.type() instanceof Encoding e) || !e.scheme().equals("gptq") || !p.format().packed()
                 || p.strategy() == CompressedTensorsParams.Strategy.TENSOR || source.parts().stream().anyMatch(
-                        t -> t.role().equals(CompressedTensorsScheme.G_IDX))) {
+                        t -> t.role().equals(CompressedTensorsParts.G_IDX))) {
             return Optional.empty();
         }
         int out = Math.toIntExact(source.info().shape().dim(0));
@@ -50,7 +50,7 @@ final class CompressedTensorsToGptq implements Transcoder {
         }
         int groups = p.groups(in);
         float[] scales = new float[out * groups];
-        FloatParts.read(source.part(CompressedTensorsScheme.SCALE), 0, scales, 0, scales.length);
+        FloatParts.read(source.part(CompressedTensorsParts.SCALE), 0, scales, 0, scales.length);
         for (float s : scales) {
             if (Float.float16ToFloat(Float.floatToFloat16(s)) != s) {
                 return Optional.empty();
@@ -59,7 +59,7 @@ final class CompressedTensorsToGptq implements Transcoder {
         if (e.param("sym", "true").equals("true")) {
             int[] zeros = new int[groups];
             for (int n = 0; n < out; n++) {
-                CompressedTensorsScheme.signedZeroPoints(source, p, n, zeros, 0);
+                CompressedTensorsZeroPoints.signed(source, p, n, zeros, 0);
                 if (Arrays.stream(zeros).anyMatch(z -> z != 0)) {
                     return Optional.empty();
                 }
@@ -84,7 +84,7 @@ final class CompressedTensorsToGptq implements Transcoder {
         int offset = 1 << (p.bits() - 1);
         IntPacking ct = IntPacking.wordAligned(p.bits());
         IntPacking gptq = IntPacking.stream(p.bits());
-        int ctWords = Math.toIntExact(source.part(CompressedTensorsScheme.PACKED).spec().shape().dim(1));
+        int ctWords = Math.toIntExact(source.part(CompressedTensorsParts.PACKED).spec().shape().dim(1));
         int[] words = new int[ctWords];
         int[] out = new int[(int) gptq.wordsFor(in)];
         int[] zeros = new int[groups];
@@ -92,7 +92,7 @@ final class CompressedTensorsToGptq implements Transcoder {
         int[][] zeroColumns = new int[groups][(int) gptq.wordsFor(rows)];
         for (int r = 0; r < rows; r++) {
             long n = firstRow + r;
-            Words.read(source.part(CompressedTensorsScheme.PACKED).data(), 4 * n * ctWords, words, 0, ctWords);
+            Words.read(source.part(CompressedTensorsParts.PACKED).data(), 4 * n * ctWords, words, 0, ctWords);
             Arrays.fill(out, 0);
             for (int k = 0; k < in; k++) {
                 gptq.put(out, k, ct.field(words, k));
@@ -100,8 +100,8 @@ final class CompressedTensorsToGptq implements Transcoder {
             for (int w = 0; w < out.length; w++) {
                 dst[0].set(Layouts.I32, 4L * ((long) w * rows + r), out[w]);
             }
-            CompressedTensorsScheme.signedZeroPoints(source, p, n, zeros, 0);
-            FloatParts.read(source.part(CompressedTensorsScheme.SCALE), n * groups, scales, 0, groups);
+            CompressedTensorsZeroPoints.signed(source, p, n, zeros, 0);
+            FloatParts.read(source.part(CompressedTensorsParts.SCALE), n * groups, scales, 0, groups);
             for (int g = 0; g < groups; g++) {
                 int z = zeros[g] + offset;
                 gptq.put(zeroColumns[g], r, v1 && gptq.crossesWords() ? (z - 1) & gptq.mask() : z);

@@ -79,7 +79,7 @@ class CompressedTensorsEncodeTest {
                 for (SourceTensor t : m.tensors()) {
                     if (t.info().type() instanceof Encoding && t instanceof StoredTensor s) {
                         MemorySegment[] parts = encode(s.info(),
-                                CompressedTensorsEncoder.minMax(CompressedTensorsScheme.params(s.info())),
+                                CompressedTensorsEncoder.minMax(CompressedTensorsParams.of(s.info())),
                                 expected.get(s.name()));
                         List<PartSpec> layout = SCHEME.layout(s.info());
                         for (int i = 0; i < layout.size(); i++) {
@@ -113,7 +113,7 @@ class CompressedTensorsEncodeTest {
         for (int i = 0; i < w.length; i++) {
             w[i] = (float) r.nextGaussian() * 0.1f + (i % 96 < 32 ? 0.2f : 0f);
         }
-        MemorySegment[] whole = encode(info, CompressedTensorsEncoder.minMax(CompressedTensorsScheme.params(info)), w);
+        MemorySegment[] whole = encode(info, CompressedTensorsEncoder.minMax(CompressedTensorsParams.of(info)), w);
         List<PartSpec> layout = SCHEME.layout(info);
         int step = SCHEME.rowAlignment(info) == 1 ? 3 : SCHEME.rowAlignment(info);
         MemorySegment[] placed = layout.stream().map(p -> Arena.ofAuto().allocate(p.byteSize())).toArray(MemorySegment[]::new);
@@ -139,7 +139,7 @@ class CompressedTensorsEncodeTest {
         }
         float[] decoded = new float[w.length];
         SCHEME.decode(new StoredTensor(info, stored), 0, 32, decoded, 0);
-        CompressedTensorsParams p = CompressedTensorsScheme.params(info);
+        CompressedTensorsParams p = CompressedTensorsParams.of(info);
         int gs = p.strategy() == CompressedTensorsParams.Strategy.GROUP ? p.group() : 96;
         int qmax = (1 << (p.bits() - 1)) - 1;
         for (int row = 0; row < 32; row++) {
@@ -179,13 +179,13 @@ class CompressedTensorsEncodeTest {
     private static CompressedTensorsEncoder.GroupRule storedRule(StoredTensor s) {
         int out = (int) s.info().shape().rows();
         int in = (int) s.info().shape().rowLength();
-        CompressedTensorsParams p = CompressedTensorsScheme.params(s.info());
+        CompressedTensorsParams p = CompressedTensorsParams.of(s.info());
         int groups = p.groups(in);
         float[] scales = new float[out * groups];
-        FloatParts.read(s.part(CompressedTensorsScheme.SCALE), 0, scales, 0, scales.length);
+        FloatParts.read(s.part(CompressedTensorsParts.SCALE), 0, scales, 0, scales.length);
         int[] zeros = new int[out * groups];
         for (int n = 0; n < out; n++) {
-            CompressedTensorsScheme.signedZeroPoints(s, p, n, zeros, n * groups);
+            CompressedTensorsZeroPoints.signed(s, p, n, zeros, n * groups);
         }
         return (row, g, x, o, c) -> new CompressedTensorsEncoder.Group(scales[(int) row * groups + g],
                 zeros[(int) row * groups + g]);
@@ -194,7 +194,7 @@ class CompressedTensorsEncodeTest {
     private static MemorySegment[] encode(TensorInfo info, CompressedTensorsEncoder.GroupRule rule, float[] w) {
         List<PartSpec> layout = SCHEME.layout(info);
         MemorySegment[] parts = layout.stream().map(p -> Arena.ofAuto().allocate(p.byteSize())).toArray(MemorySegment[]::new);
-        CompressedTensorsEncoder encoder = new CompressedTensorsEncoder(CompressedTensorsScheme.params(info), info.shape().rows(),
+        CompressedTensorsEncoder encoder = new CompressedTensorsEncoder(CompressedTensorsParams.of(info), info.shape().rows(),
                 (int) info.shape().rowLength(), rule);
         encoder.encode(w, 0, 0, (int) info.shape().rows(), parts);
         encoder.finish(parts);

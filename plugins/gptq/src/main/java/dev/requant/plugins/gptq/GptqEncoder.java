@@ -83,7 +83,7 @@ final class GptqEncoder implements TensorEncoder {
     private void writeZeros(int[] zeros, int rows, MemorySegment qzeros) {
         boolean v1 = p.format() == GptqParams.Format.V1;
         boolean perField = v1 && packing.crossesWords();
-        int ones = v1 && !perField ? GptqScheme.onePerField(p.bits()) : 0;
+        int ones = v1 && !perField ? GptqZeroPoints.onePerField(p.bits()) : 0;
         int[] words = new int[(int) packing.wordsFor(rows)];
         for (int g = 0; g < groups; g++) {
             Arrays.fill(words, 0);

@@ -20,15 +20,11 @@ import java.util.Map;
  * so they must share their parameters.
  */
 final class GptqLayout implements CheckpointLayout {
-    /** A layer's parts, in the order GPTQModel stores them. */
-    static final List<String> ROLES = List.of(GptqScheme.QWEIGHT, GptqScheme.QZEROS, GptqScheme.SCALES,
-            GptqScheme.G_IDX);
-
     @Override
     public List<String> partNames(TensorInfo tensor) {
         String name = tensor.name();
         String prefix = name.endsWith(".weight") ? name.substring(0, name.length() - "weight".length()) : name + ".";
-        return ROLES.stream().map(r -> prefix + r).toList();
+        return GptqParts.ROLES.stream().map(r -> prefix + r).toList();
     }
 
     @Override

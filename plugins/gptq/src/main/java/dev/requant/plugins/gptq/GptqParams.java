@@ -1,6 +1,7 @@
 package dev.requant.plugins.gptq;
 
 import dev.requant.spi.Encoding;
+import dev.requant.spi.TensorInfo;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -60,6 +61,14 @@ record GptqParams(int bits, int group, boolean sym, boolean descAct, Format form
         return new GptqParams(integer(params, "bits", 4), integer(params, "group", 128), bool(params, "sym", true),
                 bool(params, "desc_act", false), format(params.getOrDefault("format", "v1")),
                 bool(params, "pad", false));
+    }
+
+    /** The parameters of a tensor whose type is a {@code gptq} encoding. */
+    static GptqParams of(TensorInfo tensor) {
+        if (!(tensor.type() instanceof Encoding e) || !e.scheme().equals(SCHEME)) {
+            throw new IllegalArgumentException(tensor.name() + " is " + tensor.type().id() + ", not gptq");
+        }
+        return of(e.params());
     }
 
     Encoding encoding() {

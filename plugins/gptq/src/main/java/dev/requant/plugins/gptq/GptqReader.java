@@ -110,9 +110,9 @@ public final class GptqReader implements FormatReader {
     /** A layer with GPTQ's parts, scales as wide as qweight. */
     private static boolean hasGptqLayer(ModelSource container) {
         for (Map<String, StoredTensor> parts : GptqTensors.layers(container).values()) {
-            StoredTensor qweight = parts.get(GptqScheme.QWEIGHT);
-            StoredTensor scales = parts.get(GptqScheme.SCALES);
-            if (qweight != null && scales != null && parts.containsKey(GptqScheme.QZEROS)
+            StoredTensor qweight = parts.get(GptqParts.QWEIGHT);
+            StoredTensor scales = parts.get(GptqParts.SCALES);
+            if (qweight != null && scales != null && parts.containsKey(GptqParts.QZEROS)
                     && qweight.info().shape().rank() == 2 && scales.info().shape().rank() == 2
                     && qweight.info().shape().dim(1) == scales.info().shape().dim(1)) {
                 return true;

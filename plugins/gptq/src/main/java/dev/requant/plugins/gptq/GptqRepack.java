@@ -61,12 +61,12 @@ final class GptqRepack implements Transcoder {
         int out = Math.toIntExact(source.info().shape().dim(0));
         int in = Math.toIntExact(source.info().shape().dim(1));
         int gs = p.groupSize(in);
-        if (in % gs != 0 || source.part(GptqScheme.SCALES).spec().dtype() != ElementType.F16
-                || GptqScheme.groupIndexes(source, in, gs) != null) {
+        if (in % gs != 0 || source.part(GptqParts.SCALES).spec().dtype() != ElementType.F16
+                || GptqGroupIndexes.scattered(source, in, gs) != null) {
             return Optional.empty();
         }
         int[] zeros = new int[p.groups(in) * out];
-        GptqScheme.readZeros(source.part(GptqScheme.QZEROS), p, IntPacking.stream(p.bits()), 0, out, zeros);
+        GptqZeroPoints.read(source.part(GptqParts.QZEROS), p, IntPacking.stream(p.bits()), 0, out, zeros);
         if (Arrays.stream(zeros).anyMatch(z -> z < 0 || z > p.maxq())) {
             return Optional.empty();
         }
@@ -100,7 +100,7 @@ final class GptqRepack implements Transcoder {
 
     /** Whether every f16 scale is a bf16 too. */
     private static boolean bf16Holds(StoredTensor source, int count) {
-        MemorySegment scales = source.part(GptqScheme.SCALES).data();
+        MemorySegment scales = source.part(GptqParts.SCALES).data();
         for (int i = 0; i < count; i++) {
             float s = Float.float16ToFloat(scales.get(Layouts.I16, 2L * i));
             if ((Float.floatToRawIntBits(s) & 0xFFFF) != 0) {
@@ -123,10 +123,10 @@ final class GptqRepack implements Transcoder {
     @Override
     public void transcode(StoredTensor source, long firstRow, int rows, MemorySegment[] dst) {
         IntPacking packing = IntPacking.stream(p.bits());
-        TensorPart qweight = source.part(GptqScheme.QWEIGHT);
-        MemorySegment scales = source.part(GptqScheme.SCALES).data();
+        TensorPart qweight = source.part(GptqParts.QWEIGHT);
+        MemorySegment scales = source.part(GptqParts.SCALES).data();
         int[] zeros = new int[groups * rows];
-        GptqScheme.readZeros(source.part(GptqScheme.QZEROS), p, packing, firstRow, rows, zeros);
+        GptqZeroPoints.read(source.part(GptqParts.QZEROS), p, packing, firstRow, rows, zeros);
         int sourceWords = Math.toIntExact(qweight.spec().shape().dim(0));
         int[] words = new int[sourceWords];
         int[] codes = new int[rows * in];

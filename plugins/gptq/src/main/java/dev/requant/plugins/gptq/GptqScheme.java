@@ -1,5 +1,10 @@
 package dev.requant.plugins.gptq;
 
+import static dev.requant.plugins.gptq.GptqParts.G_IDX;
+import static dev.requant.plugins.gptq.GptqParts.QWEIGHT;
+import static dev.requant.plugins.gptq.GptqParts.QZEROS;
+import static dev.requant.plugins.gptq.GptqParts.SCALES;
+
 import dev.requant.kernels.Kernels;
 import dev.requant.kernels.intpack.IntPackKernels;
 import dev.requant.kernels.intpack.IntPacking;
@@ -42,11 +47,6 @@ import org.pf4j.Extension;
  */
 @Extension
 public final class GptqScheme implements QuantScheme {
-    static final String QWEIGHT = "qweight";
-    static final String QZEROS = "qzeros";
-    static final String SCALES = "scales";
-    static final String G_IDX = "g_idx";
-
     private static final IntPackKernels K = Kernels.intPack();
 
     @Override
@@ -70,7 +70,7 @@ public final class GptqScheme implements QuantScheme {
         if (tensor.shape().rank() != 2) {
             return Optional.of("gptq holds 2-d weights, not " + tensor.shape().rank() + "-d");
         }
-        GptqParams p = params(tensor);
+        GptqParams p = GptqParams.of(tensor);
         long out = tensor.shape().dim(0);
         long in = tensor.shape().dim(1);
         if (p.descAct()) {
@@ -95,12 +95,12 @@ public final class GptqScheme implements QuantScheme {
 
     @Override
     public int rowAlignment(TensorInfo tensor) {
-        return alignment(params(tensor));
+        return alignment(GptqParams.of(tensor));
     }
 
     @Override
     public List<PartSpec> layout(TensorInfo tensor) {
-        GptqParams p = params(tensor);
+        GptqParams p = GptqParams.of(tensor);
         long out = tensor.shape().dim(0);
         long in = tensor.shape().dim(1);
         IntPacking packing = IntPacking.stream(p.bits());
@@ -119,13 +119,13 @@ public final class GptqScheme implements QuantScheme {
 
     @Override
     public TensorEncoder encoder(TensorInfo tensor) {
-        GptqParams p = params(tensor);
+        GptqParams p = GptqParams.of(tensor);
         return new GptqEncoder(p, Math.toIntExact(tensor.shape().dim(1)), GptqEncoder.roundToNearest(p));
     }
 
     @Override
     public Optional<Transcoder> transcoder(StoredTensor source, TensorInfo target) {
-        GptqParams p = params(source.info());
+        GptqParams p = GptqParams.of(source.info());
         return GptqToQ4.of(source, p, target).or(() -> GptqRepack.of(source, p, target));
     }
 
@@ -136,7 +136,7 @@ public final class GptqScheme implements QuantScheme {
 
     @Override
     public void decode(StoredTensor source, long firstRow, int rows, float[] dst, int dstOffset) {
-        GptqParams p = params(source.info());
+        GptqParams p = GptqParams.of(source.info());
         int out = Math.toIntExact(source.info().shape().dim(0));
         int in = Math.toIntExact(source.info().shape().dim(1));
         IntPacking packing = IntPacking.stream(p.bits());
@@ -144,12 +144,12 @@ public final class GptqScheme implements QuantScheme {
         TensorPart scales = source.part(SCALES);
         int groups = Math.toIntExact(scales.spec().shape().dim(0));
         int groupSize = p.group() == -1 ? in : p.group();
-        int[] gIdx = groupIndexes(source, in, groupSize);
+        int[] gIdx = GptqGroupIndexes.scattered(source, in, groupSize);
 
         // zero points and scales of the rows asked for, per group: [g][row]
         int[] zeroTable = new int[groups * rows];
         float[] scaleTable = new float[groups * rows];
-        readZeros(source.part(QZEROS), p, packing, firstRow, rows, zeroTable);
+        GptqZeroPoints.read(source.part(QZEROS), p, packing, firstRow, rows, zeroTable);
         for (int g = 0; g < groups; g++) {
             FloatParts.read(scales, (long) g * out + firstRow, scaleTable, g * rows, rows);
         }
@@ -174,61 +174,5 @@ public final class GptqScheme implements QuantScheme {
                 K.dequantIndexed(codes, 0, in, gIdx, 0, zeros, scaleRow, dst, dstOffset + r * in);
             }
         }
-    }
-
-    /**
-     * The stored {@code g_idx}, or null when groups are consecutive runs of {@code groupSize}
-     * columns (no act-order, or no {@code g_idx} stored: very old files), which decode faster.
-     */
-    static int[] groupIndexes(StoredTensor source, int in, int groupSize) {
-        Optional<TensorPart> part = source.parts().stream().filter(x -> x.role().equals(G_IDX)).findFirst();
-        if (part.isEmpty()) {
-            return null;
-        }
-        int[] g = new int[in];
-        Words.read(part.get().data(), 0, g, 0, in);
-        for (int i = 0; i < in; i++) {
-            if (g[i] != i / groupSize) {
-                return g;
-            }
-        }
-        return null;
-    }
-
-    /** Zero points of rows {@code [firstRow, firstRow + rows)} for every group, v1 corrected. */
-    static void readZeros(TensorPart qzeros, GptqParams p, IntPacking packing, long firstRow, int rows, int[] table) {
-        int groups = Math.toIntExact(qzeros.spec().shape().dim(0));
-        int wordsPerGroup = Math.toIntExact(qzeros.spec().shape().dim(1));
-        int[] words = new int[wordsPerGroup + 16];
-        boolean v1 = p.format() == GptqParams.Format.V1;
-        int ones = v1 && !packing.crossesWords() ? onePerField(p.bits()) : 0;
-        for (int g = 0; g < groups; g++) {
-            Words.read(qzeros.data(), 4L * g * wordsPerGroup, words, 0, wordsPerGroup);
-            for (int w = 0; w < wordsPerGroup; w++) {
-                words[w] += ones;
-            }
-            K.unpack(packing, words, Math.toIntExact(firstRow), rows, table, g * rows);
-        }
-        if (v1 && packing.crossesWords()) {
-            for (int i = 0; i < table.length; i++) {
-                table[i] = (table[i] + 1) & packing.mask();
-            }
-        }
-    }
-
-    /** A word with 1 in every field: what v1 subtracted from every zero point. */
-    static int onePerField(int bits) {
-        int w = 0;
-        for (int f = 0; f < 32 / bits; f++) {
-            w |= 1 << (f * bits);
-        }
-        return w;
-    }
-
-    static GptqParams params(TensorInfo tensor) {
-        if (!(tensor.type() instanceof Encoding e) || !e.scheme().equals(GptqParams.SCHEME)) {
-            throw new IllegalArgumentException(tensor.name() + " is " + tensor.type().id() + ", not gptq");
-        }
-        return GptqParams.of(e.params());
     }
 }

@@ -48,7 +48,7 @@ final class GptqTensors {
 
     /** The layers of a source: parts by role, by prefix. */
     static Map<String, Map<String, StoredTensor>> layers(ModelSource source) {
-        return LayerParts.byPrefix(source, GptqLayout.ROLES);
+        return LayerParts.byPrefix(source, GptqParts.ROLES);
     }
 
     private List<SourceTensor> group(ModelSource source) throws BadInputException {
@@ -57,7 +57,7 @@ final class GptqTensors {
 
     private StoredTensor layer(String prefix, Map<String, StoredTensor> parts) throws BadInputException {
         String name = prefix + "weight";
-        for (String role : List.of(GptqScheme.QWEIGHT, GptqScheme.QZEROS, GptqScheme.SCALES)) {
+        for (String role : List.of(GptqParts.QWEIGHT, GptqParts.QZEROS, GptqParts.SCALES)) {
             if (!parts.containsKey(role)) {
                 throw BadInputException.inTensor(file, name, prefix + role + " is missing (a GPTQ layer stores "
                         + "qweight, qzeros, scales and g_idx; found " + String.join(", ", parts.keySet()) + ")");
@@ -69,10 +69,10 @@ final class GptqTensors {
                 BadInputException.inTensor(file, name, "is stored quantized, but a dynamic rule of "
                         + config.get().source() + " leaves " + module + " unquantized"));
 
-        StoredTensor qweight = parts.get(GptqScheme.QWEIGHT);
-        StoredTensor qzeros = parts.get(GptqScheme.QZEROS);
-        StoredTensor scales = parts.get(GptqScheme.SCALES);
-        StoredTensor gIdx = parts.get(GptqScheme.G_IDX);
+        StoredTensor qweight = parts.get(GptqParts.QWEIGHT);
+        StoredTensor qzeros = parts.get(GptqParts.QZEROS);
+        StoredTensor scales = parts.get(GptqParts.SCALES);
+        StoredTensor gIdx = parts.get(GptqParts.G_IDX);
         int2d(name, qweight);
         int2d(name, qzeros);
         if (!FloatParts.readable(dtype(scales)) || rank(scales) != 2) {
@@ -115,7 +115,7 @@ final class GptqTensors {
         GptqParams params = new GptqParams(bits, group, sym, descAct, format, false);
 
         List<TensorPart> stored = new ArrayList<>();
-        for (String role : GptqLayout.ROLES) {
+        for (String role : GptqParts.ROLES) {
             StoredTensor t = parts.get(role);
             if (t != null) {
                 TensorPart p = t.parts().getFirst();

@@ -60,13 +60,13 @@ final class GptqToQ4 implements Transcoder {
         int in = Math.toIntExact(source.info().shape().dim(1));
         int groupSize = p.groupSize(in);
         if (p.bits() != 4 || in % BLOCK != 0 || groupSize % BLOCK != 0
-                || source.part(GptqScheme.SCALES).spec().dtype() != ElementType.F16
-                || GptqScheme.groupIndexes(source, in, groupSize) != null) {
+                || source.part(GptqParts.SCALES).spec().dtype() != ElementType.F16
+                || GptqGroupIndexes.scattered(source, in, groupSize) != null) {
             return Optional.empty();
         }
         int groups = p.groups(in);
         int[] zeros = new int[groups * out];
-        GptqScheme.readZeros(source.part(GptqScheme.QZEROS), p, IntPacking.stream(4), 0, out, zeros);
+        GptqZeroPoints.read(source.part(GptqParts.QZEROS), p, IntPacking.stream(4), 0, out, zeros);
         if (e.scheme().equals("q4_0")) {
             for (int z : zeros) {
                 if (z != 8) {
@@ -76,7 +76,7 @@ final class GptqToQ4 implements Transcoder {
             return Optional.of(new GptqToQ4(p, true, out, in, 0));
         }
         float[] scales = new float[groups * out];
-        FloatParts.read(source.part(GptqScheme.SCALES), 0, scales, 0, scales.length);
+        FloatParts.read(source.part(GptqParts.SCALES), 0, scales, 0, scales.length);
         double error = 0;
         for (int i = 0; i < zeros.length; i++) {
             float m = -(scales[i] * zeros[i]);
@@ -102,11 +102,11 @@ final class GptqToQ4 implements Transcoder {
     @Override
     public void transcode(StoredTensor source, long firstRow, int rows, MemorySegment[] dst) {
         IntPacking packing = IntPacking.stream(4);
-        TensorPart qweight = source.part(GptqScheme.QWEIGHT);
-        TensorPart scales = source.part(GptqScheme.SCALES);
+        TensorPart qweight = source.part(GptqParts.QWEIGHT);
+        TensorPart scales = source.part(GptqParts.SCALES);
         int[] zeros = new int[groups * rows];
         if (!offset) {
-            GptqScheme.readZeros(source.part(GptqScheme.QZEROS), p, packing, firstRow, rows, zeros);
+            GptqZeroPoints.read(source.part(GptqParts.QZEROS), p, packing, firstRow, rows, zeros);
         }
         int wordsPerRow = in / 8;
         int[] words = new int[wordsPerRow];

@@ -65,7 +65,7 @@ class GptqEncodeTest {
         try (ModelSource m = READER.open(dir, Checkpoints.CONTEXT)) {
             for (SourceTensor t : m.tensors()) {
                 if (t.info().type() instanceof Encoding && t instanceof StoredTensor s) {
-                    GptqParams p = GptqScheme.params(s.info());
+                    GptqParams p = GptqParams.of(s.info());
                     MemorySegment[] parts = encode(s.info(), storedRule(s, p), expected.get(s.name()), s.info().shape().rows());
                     assertSameParts(fixture, s, parts);
                     layers++;
@@ -92,7 +92,7 @@ class GptqEncodeTest {
             try (ModelSource m = READER.open(dir, Checkpoints.CONTEXT)) {
                 for (SourceTensor t : m.tensors()) {
                     if (t.info().type() instanceof Encoding && t instanceof StoredTensor s) {
-                        GptqParams p = GptqScheme.params(s.info());
+                        GptqParams p = GptqParams.of(s.info());
                         MemorySegment[] parts = encode(s.info(), GptqEncoder.roundToNearest(p), expected.get(s.name()),
                                 s.info().shape().rows());
                         for (int i = 0; i < 3; i++) {
@@ -127,7 +127,7 @@ class GptqEncodeTest {
         int in = params.contains("pad") ? 136 : 128;
         TensorInfo info = new TensorInfo("w", Shape.of(64, in), e);
         float[] w = random(64 * in, 1);
-        MemorySegment[] whole = encode(info, GptqEncoder.roundToNearest(GptqScheme.params(info)), w, 64);
+        MemorySegment[] whole = encode(info, GptqEncoder.roundToNearest(GptqParams.of(info)), w, 64);
         int step = SCHEME.rowAlignment(info);
         List<PartSpec> layout = SCHEME.layout(info);
         MemorySegment[] placed = allocate(layout);
@@ -151,7 +151,7 @@ class GptqEncodeTest {
             "bits:3,group:32,sym:false,format:v1", "bits:2,group:-1,sym:false,format:v2", "bits:8,group:64,sym:false"})
     void decodesToTheQuantizersValues(String params) {
         TensorInfo info = new TensorInfo("w", Shape.of(32, 128), SCHEME.encoding(params(params)));
-        GptqParams p = GptqScheme.params(info);
+        GptqParams p = GptqParams.of(info);
         float[] w = random(32 * 128, 2);
         // a group of zeros and one of a single sign, the quantizer's special ranges
         java.util.Arrays.fill(w, 0, p.groupSize(128), 0f);
@@ -184,7 +184,7 @@ class GptqEncodeTest {
     void symmetricFourBitZerosAreStoredAsGptqModelStoresThem() {
         for (String format : new String[] {"v1", "v2"}) {
             TensorInfo info = new TensorInfo("w", Shape.of(8, 32), SCHEME.encoding(Map.of("group", "32", "format", format)));
-            MemorySegment[] parts = encode(info, GptqEncoder.roundToNearest(GptqScheme.params(info)), random(256, 3), 8);
+            MemorySegment[] parts = encode(info, GptqEncoder.roundToNearest(GptqParams.of(info)), random(256, 3), 8);
             assertThat(parts[1].get(dev.requant.kernels.Layouts.I32, 0)).isEqualTo(format.equals("v1") ? 0x77777777 : 0x88888888);
         }
     }
@@ -280,18 +280,18 @@ class GptqEncodeTest {
 
     private static GptqEncoder.GroupRule storedRule(StoredTensor s, GptqParams p) {
         int out = (int) s.info().shape().rows();
-        TensorPart scalesPart = s.part(GptqScheme.SCALES);
+        TensorPart scalesPart = s.part(GptqParts.SCALES);
         int groups = (int) scalesPart.spec().shape().dim(0);
         float[] scales = new float[groups * out];
         FloatParts.read(scalesPart, 0, scales, 0, scales.length);
         int[] zeros = new int[groups * out];
-        GptqScheme.readZeros(s.part(GptqScheme.QZEROS), p, IntPacking.stream(p.bits()), 0, out, zeros);
+        GptqZeroPoints.read(s.part(GptqParts.QZEROS), p, IntPacking.stream(p.bits()), 0, out, zeros);
         return (row, g, x, o, c) -> new GptqEncoder.Group(scales[g * out + (int) row], zeros[g * out + (int) row]);
     }
 
     private static void assertSameParts(String fixture, StoredTensor s, MemorySegment[] parts) {
         for (TensorPart stored : s.parts()) {
-            int i = List.of(GptqScheme.QWEIGHT, GptqScheme.QZEROS, GptqScheme.SCALES, GptqScheme.G_IDX).indexOf(stored.role());
+            int i = GptqParts.ROLES.indexOf(stored.role());
             assertThat(parts[i].byteSize()).isEqualTo(stored.data().byteSize());
             assertThat(parts[i].mismatch(stored.data())).as("%s %s %s: first differing byte", fixture, s.name(), stored.role())
                     .isEqualTo(-1);
@@ -300,7 +300,7 @@ class GptqEncodeTest {
 
     static MemorySegment[] encode(TensorInfo info, GptqEncoder.GroupRule rule, float[] w, long rows) {
         MemorySegment[] parts = allocate(SCHEME.layout(info));
-        new GptqEncoder(GptqScheme.params(info), (int) info.shape().rowLength(), rule).encode(w, 0, 0, (int) rows, parts);
+        new GptqEncoder(GptqParams.of(info), (int) info.shape().rowLength(), rule).encode(w, 0, 0, (int) rows, parts);
         return parts;
     }
 

@@ -69,8 +69,8 @@ class GptqSchemeTest {
 
     @Test
     void v1OnePerFieldConstantsAreGptqModels() {
-        assertThat(GptqScheme.onePerField(2)).isEqualTo(0x55555555);
-        assertThat(GptqScheme.onePerField(4)).isEqualTo(0x11111111);
-        assertThat(GptqScheme.onePerField(8)).isEqualTo(0x01010101);
+        assertThat(GptqZeroPoints.onePerField(2)).isEqualTo(0x55555555);
+        assertThat(GptqZeroPoints.onePerField(4)).isEqualTo(0x11111111);
+        assertThat(GptqZeroPoints.onePerField(8)).isEqualTo(0x01010101);
     }
 }

@@ -27,10 +27,10 @@ import java.util.TreeSet;
  */
 record IncModule(String prefix, StoredTensor qweight, StoredTensor scales, StoredTensor qzeros, StoredTensor gIdx,
                  StoredTensor bias, StoredTensor fp8Scale) {
-    static final String QWEIGHT = "." + IncScheme.QWEIGHT;
-    static final String QZEROS = "." + IncScheme.QZEROS;
-    static final String SCALES = "." + IncScheme.SCALES;
-    static final String G_IDX = "." + IncScheme.G_IDX;
+    static final String QWEIGHT = "." + IncParts.QWEIGHT;
+    static final String QZEROS = "." + IncParts.QZEROS;
+    static final String SCALES = "." + IncParts.SCALES;
+    static final String G_IDX = "." + IncParts.G_IDX;
     static final String BIAS = ".bias";
     /** neural-compressor 3.x's per-layer fp8 scale for dual-precision (w4a8) use; 0 when unused. */
     static final String FP8_SCALE = ".scale_bf16_to_fp8";
@@ -129,13 +129,13 @@ record IncModule(String prefix, StoredTensor qweight, StoredTensor scales, Store
         }
         IncParams e = new IncParams(optimum, s.bits(), s.groupSize(), s.sym(), g != null, scale, dim, word);
         List<TensorPart> parts = new ArrayList<>();
-        parts.add(part(IncScheme.QWEIGHT, qweight));
+        parts.add(part(IncParts.QWEIGHT, qweight));
         if (qzeros != null) {
-            parts.add(part(IncScheme.QZEROS, qzeros));
+            parts.add(part(IncParts.QZEROS, qzeros));
         }
-        parts.add(part(IncScheme.SCALES, scales));
+        parts.add(part(IncParts.SCALES, scales));
         if (gIdx != null) {
-            parts.add(part(IncScheme.G_IDX, gIdx));
+            parts.add(part(IncParts.G_IDX, gIdx));
         }
         if (optimum && zeroBias()) {
             parts.add(part("bias", bias));
@@ -222,7 +222,7 @@ record IncModule(String prefix, StoredTensor qweight, StoredTensor scales, Store
         if (gIdx == null) {
             return null;
         }
-        int[] g = IncScheme.ints(gIdx.parts().getFirst(), Math.toIntExact(in));
+        int[] g = IncGroupIndexes.read(gIdx.parts().getFirst(), Math.toIntExact(in));
         for (int k = 0; k < g.length; k++) {
             if (g[k] < 0 || g[k] >= groups) {
                 throw BadInputException.inTensor(file, gIdx.name(), "entry " + k + " is group " + g[k]

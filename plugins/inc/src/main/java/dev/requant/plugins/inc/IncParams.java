@@ -114,18 +114,18 @@ record IncParams(boolean optimum, int bits, int group, boolean sym, boolean actO
         int n = perWord();
         List<PartSpec> parts = new ArrayList<>();
         if (optimum) {
-            parts.add(new PartSpec(IncScheme.QWEIGHT, word, Shape.of(ceil(in, n), out)));
-            parts.add(new PartSpec(IncScheme.QZEROS, word, Shape.of(g, ceil(out, n))));
-            parts.add(new PartSpec(IncScheme.SCALES, scale, Shape.of(g, out)));
+            parts.add(new PartSpec(IncParts.QWEIGHT, word, Shape.of(ceil(in, n), out)));
+            parts.add(new PartSpec(IncParts.QZEROS, word, Shape.of(g, ceil(out, n))));
+            parts.add(new PartSpec(IncParts.SCALES, scale, Shape.of(g, out)));
         } else {
-            parts.add(new PartSpec(IncScheme.QWEIGHT, word, dim == 1 ? Shape.of(out, ceil(in, n)) : Shape.of(ceil(out, n), in)));
+            parts.add(new PartSpec(IncParts.QWEIGHT, word, dim == 1 ? Shape.of(out, ceil(in, n)) : Shape.of(ceil(out, n), in)));
             if (!sym) {
-                parts.add(new PartSpec(IncScheme.QZEROS, word, dim == 1 ? Shape.of(out, ceil(g, n)) : Shape.of(ceil(out, n), g)));
+                parts.add(new PartSpec(IncParts.QZEROS, word, dim == 1 ? Shape.of(out, ceil(g, n)) : Shape.of(ceil(out, n), g)));
             }
-            parts.add(new PartSpec(IncScheme.SCALES, scale, Shape.of(out, g)));
+            parts.add(new PartSpec(IncParts.SCALES, scale, Shape.of(out, g)));
         }
         if (actOrder) {
-            parts.add(new PartSpec(IncScheme.G_IDX, ElementType.I32, Shape.of(in)));
+            parts.add(new PartSpec(IncParts.G_IDX, ElementType.I32, Shape.of(in)));
         }
         return parts;
     }

@@ -1,15 +1,18 @@
 package dev.requant.plugins.inc;
 
-import dev.requant.kernels.ElementKernels;
+import static dev.requant.plugins.inc.IncParts.G_IDX;
+import static dev.requant.plugins.inc.IncParts.QWEIGHT;
+import static dev.requant.plugins.inc.IncParts.QZEROS;
+import static dev.requant.plugins.inc.IncParts.SCALES;
+
 import dev.requant.kernels.Kernels;
-import dev.requant.kernels.Layouts;
 import dev.requant.kernels.affine.AffineKernels;
+import dev.requant.plugins.support.FloatParts;
 import dev.requant.spi.Encoding;
 import dev.requant.spi.PartSpec;
 import dev.requant.spi.QuantScheme;
 import dev.requant.spi.StoredTensor;
 import dev.requant.spi.TensorInfo;
-import dev.requant.spi.TensorPart;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.Map;
@@ -40,10 +43,6 @@ import org.pf4j.Extension;
 @Extension
 public final class IncScheme implements QuantScheme {
     public static final String ID = "inc";
-    static final String QWEIGHT = "qweight";
-    static final String QZEROS = "qzeros";
-    static final String SCALES = "scales";
-    static final String G_IDX = "g_idx";
 
     @Override
     public String id() {
@@ -81,7 +80,7 @@ public final class IncScheme implements QuantScheme {
     public void decode(StoredTensor source, long firstRow, int rows, float[] dst, int dstOffset) {
         IncParams e = IncParams.of(((Encoding) source.info().type()).params());
         int in = Math.toIntExact(source.info().shape().dim(1));
-        int[] groups = e.actOrder() ? ints(source.part(G_IDX), in) : null;
+        int[] groups = e.actOrder() ? IncGroupIndexes.read(source.part(G_IDX), in) : null;
         if (e.optimum()) {
             decodeOptimum(source, e, groups, Math.toIntExact(firstRow), rows, dst, dstOffset);
         } else {
@@ -119,7 +118,7 @@ public final class IncScheme implements QuantScheme {
                 int zero = unpacked[skip + i] + 1;
                 zeros[g][i] = zero > maxq ? 0 : zero;
             }
-            readFloats(t.part(SCALES), (long) g * out + firstRow, scales[g], rows);
+            FloatParts.read(t.part(SCALES), (long) g * out + firstRow, scales[g], 0, rows);
         }
         MemorySegment qweight = t.part(QWEIGHT).data();
         int[] q = new int[rows];
@@ -166,32 +165,12 @@ public final class IncScheme implements QuantScheme {
                             groupCount);
                 }
             }
-            readFloats(t.part(SCALES), row * groupCount, scales, groupCount);
+            FloatParts.read(t.part(SCALES), row * groupCount, scales, 0, groupCount);
             if (gIdx != null) {
                 affine.zeroScaleGather(q, 0, zeros, scales, gIdx, 0, dst, dstOffset + r * in, in);
             } else {
                 affine.zeroScale(q, 0, zeros, scales, 0, groupSize, dst, dstOffset + r * in, in);
             }
         }
-    }
-
-    /** Values {@code [first, first + count)} of a float part, as f32. */
-    private static void readFloats(TensorPart part, long first, float[] dst, int count) {
-        ElementKernels k = Kernels.elements();
-        MemorySegment data = part.data();
-        switch (part.spec().dtype()) {
-            case F16 -> k.readF16(data, 2 * first, dst, 0, count);
-            case BF16 -> k.readBf16(data, 2 * first, dst, 0, count);
-            case F32 -> k.readF32(data, 4 * first, dst, 0, count);
-            default -> throw new IllegalStateException(part.role() + " is " + part.spec().dtype().id()
-                    + "; the reader admits f16, bf16 and f32 only");
-        }
-    }
-
-    /** An int32 part. */
-    static int[] ints(TensorPart part, int count) {
-        int[] v = new int[count];
-        MemorySegment.copy(part.data(), Layouts.I32, 0, v, 0, count);
-        return v;
     }
 }

@@ -28,9 +28,9 @@ import java.util.Set;
  */
 final class MlxCheckpoint {
     static final String CONFIG = "config.json";
-    private static final String SCALES_SUFFIX = "." + MlxScheme.SCALES;
-    private static final String BIASES_SUFFIX = "." + MlxScheme.BIASES;
-    private static final String WEIGHT_SUFFIX = "." + MlxScheme.WEIGHT;
+    private static final String SCALES_SUFFIX = "." + MlxParts.SCALES;
+    private static final String BIASES_SUFFIX = "." + MlxParts.BIASES;
+    private static final String WEIGHT_SUFFIX = "." + MlxParts.WEIGHT;
 
     private MlxCheckpoint() {
     }
@@ -58,7 +58,7 @@ final class MlxCheckpoint {
     }
 
     /** Groups and checks the tensors of {@code container}; closes nothing on failure. */
-    static ModelSource open(Path path, ModelSource container, MlxScheme scheme) throws IOException {
+    static ModelSource open(Path path, ModelSource container) throws IOException {
         Optional<MlxConfig> config = config(path, container.metadata());
         Map<String, StoredTensor> byName = GroupedModel.storedByName(container);
         Map<String, MlxModule> modules = new LinkedHashMap<>();
@@ -105,7 +105,7 @@ final class MlxCheckpoint {
             if (prefix == null) {
                 out.add(t);
             } else if (emitted.add(prefix)) {
-                out.add(modules.get(prefix).logical(scheme, params.get(prefix)));
+                out.add(modules.get(prefix).logical(params.get(prefix)));
             }
         }
         return new GroupedModel(MlxReader.ID, container, out);

@@ -26,12 +26,12 @@ final class MlxLayout implements CheckpointLayout {
     @Override
     public List<String> partNames(TensorInfo tensor) {
         String prefix = prefix(tensor);
-        return List.of(tensor.name(), prefix + "." + MlxScheme.SCALES, prefix + "." + MlxScheme.BIASES);
+        return List.of(tensor.name(), prefix + "." + MlxParts.SCALES, prefix + "." + MlxParts.BIASES);
     }
 
     private static String prefix(TensorInfo tensor) {
         String name = tensor.name();
-        return name.substring(0, name.length() - MlxScheme.WEIGHT.length() - 1);
+        return name.substring(0, name.length() - MlxParts.WEIGHT.length() - 1);
     }
 
     @Override
@@ -39,13 +39,13 @@ final class MlxLayout implements CheckpointLayout {
         Map<String, String> byModule = new LinkedHashMap<>();
         for (TensorInfo t : tensors) {
             if (t.type() instanceof Encoding e && e.scheme().equals(MlxScheme.ID)) {
-                byModule.put(prefix(t), setting(e));
+                byModule.put(prefix(t), setting(MlxParams.of(e.params())));
             }
         }
         String common = byModule.values().stream()
                 .collect(Collectors.groupingBy(Function.identity(), LinkedHashMap::new, Collectors.counting()))
                 .entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey)
-                .orElse(setting(new Encoding(MlxScheme.ID, Map.of())));
+                .orElse(setting(MlxParams.of(Map.of())));
         StringBuilder q = new StringBuilder("{").append(common);
         byModule.forEach((module, setting) -> {
             if (!setting.equals(common)) {
@@ -57,7 +57,7 @@ final class MlxLayout implements CheckpointLayout {
     }
 
     /** {@code "group_size": 64, "bits": 4, "mode": "affine"}, as mlx-lm writes a setting. */
-    private static String setting(Encoding e) {
-        return "\"group_size\": " + e.param("group", "64") + ", \"bits\": " + e.param("bits", "4") + ", \"mode\": \"affine\"";
+    private static String setting(MlxParams p) {
+        return "\"group_size\": " + p.group() + ", \"bits\": " + p.bits() + ", \"mode\": \"affine\"";
     }
 }

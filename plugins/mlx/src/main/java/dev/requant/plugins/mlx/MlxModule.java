@@ -22,7 +22,7 @@ record MlxModule(String prefix, StoredTensor weight, StoredTensor scales, Stored
     private static final Set<ElementType> FLOATS = Set.of(ElementType.F16, ElementType.BF16, ElementType.F32);
 
     String name() {
-        return prefix + "." + MlxScheme.WEIGHT;
+        return prefix + "." + MlxParts.WEIGHT;
     }
 
     /** uint32 words per row of the weight. */
@@ -89,13 +89,13 @@ record MlxModule(String prefix, StoredTensor weight, StoredTensor scales, Stored
     }
 
     /** The logical tensor {@code P.weight [..., out, in]} of encoding {@code mlx{...}}. */
-    StoredTensor logical(MlxScheme scheme, MlxConfig.Params p) {
+    StoredTensor logical(MlxConfig.Params p) {
         long[] dims = weight.info().shape().dims();
         dims[dims.length - 1] = groups() * p.groupSize();
         TensorInfo info = new TensorInfo(name(), Shape.of(dims),
-                scheme.encoding(p.bits(), p.groupSize(), dtype(scales)));
-        return new StoredTensor(info, List.of(part(MlxScheme.WEIGHT, weight), part(MlxScheme.SCALES, scales),
-                part(MlxScheme.BIASES, biases)));
+                new MlxParams(p.bits(), p.groupSize(), dtype(scales)).encoding());
+        return new StoredTensor(info, List.of(part(MlxParts.WEIGHT, weight), part(MlxParts.SCALES, scales),
+                part(MlxParts.BIASES, biases)));
     }
 
     /** A problem with this module, reported on its logical tensor {@code P.weight}. */

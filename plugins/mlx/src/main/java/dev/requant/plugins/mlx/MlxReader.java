@@ -18,8 +18,6 @@ import org.pf4j.Extension;
 public final class MlxReader implements FormatReader {
     public static final String ID = "mlx";
 
-    private final MlxScheme scheme = new MlxScheme();
-
     @Override
     public String id() {
         return ID;
@@ -37,6 +35,6 @@ public final class MlxReader implements FormatReader {
 
     @Override
     public ModelSource open(Path path, ReaderContext context) throws IOException {
-        return SafetensorsContainer.open(path, context, container -> MlxCheckpoint.open(path, container, scheme));
+        return SafetensorsContainer.open(path, context, container -> MlxCheckpoint.open(path, container));
     }
 }

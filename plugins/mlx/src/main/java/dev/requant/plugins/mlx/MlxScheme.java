@@ -1,8 +1,13 @@
 package dev.requant.plugins.mlx;
 
+import static dev.requant.plugins.mlx.MlxParts.BIASES;
+import static dev.requant.plugins.mlx.MlxParts.SCALES;
+import static dev.requant.plugins.mlx.MlxParts.WEIGHT;
+
 import dev.requant.kernels.ElementKernels;
 import dev.requant.kernels.Kernels;
 import dev.requant.kernels.affine.AffineKernels;
+import dev.requant.plugins.support.FloatParts;
 import dev.requant.spi.CheckpointLayout;
 import dev.requant.spi.ElementType;
 import dev.requant.spi.Encoding;
@@ -13,7 +18,6 @@ import dev.requant.spi.StoredTensor;
 import dev.requant.spi.TensorInfo;
 import dev.requant.spi.TensorPart;
 import java.lang.foreign.MemorySegment;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -33,12 +37,7 @@ import org.pf4j.Extension;
 @Extension
 public final class MlxScheme implements QuantScheme {
     public static final String ID = "mlx";
-    static final String WEIGHT = "weight";
-    static final String SCALES = "scales";
-    static final String BIASES = "biases";
 
-    private static final Set<String> KEYS = Set.of("bits", "group", "scale");
-    private static final Set<ElementType> SCALE_TYPES = Set.of(ElementType.F16, ElementType.BF16, ElementType.F32);
     private static final Set<Integer> ENCODED_BITS = Set.of(2, 3, 4, 5, 6, 8);
     private static final Set<Integer> ENCODED_GROUPS = Set.of(32, 64, 128);
 
@@ -54,49 +53,21 @@ public final class MlxScheme implements QuantScheme {
 
     @Override
     public Encoding encoding(Map<String, String> params) {
-        for (String key : params.keySet()) {
-            if (!KEYS.contains(key)) {
-                throw new IllegalArgumentException("mlx has no parameter '" + key + "' (bits, group, scale)");
-            }
-        }
-        int bits = number(params, "bits", 4);
-        if (bits < 2 || bits > 8) {
-            throw new IllegalArgumentException("mlx: bits " + bits + " is not 2 to 8");
-        }
-        int group = number(params, "group", 64);
-        if (group <= 0) {
-            throw new IllegalArgumentException("mlx: group " + group + " is not positive");
-        }
-        String scale = params.getOrDefault("scale", "f16");
-        if (ElementType.byId(scale).filter(SCALE_TYPES::contains).isEmpty()) {
-            throw new IllegalArgumentException("mlx: scale '" + scale + "' is not f16, bf16 or f32");
-        }
-        Map<String, String> full = new LinkedHashMap<>();
-        full.put("bits", Integer.toString(bits));
-        full.put("group", Integer.toString(group));
-        full.put("scale", ElementType.byId(scale).orElseThrow().id());
-        return new Encoding(ID, full);
-    }
-
-    /** The encoding of stored tensors with these parameters and scales of this type. */
-    Encoding encoding(int bits, int group, ElementType scale) {
-        return encoding(Map.of("bits", Integer.toString(bits), "group", Integer.toString(group), "scale", scale.id()));
+        return MlxParams.of(params).encoding();
     }
 
     @Override
     public Optional<String> fit(TensorInfo tensor) {
-        Encoding e = (Encoding) tensor.type();
+        MlxParams p = MlxParams.of(((Encoding) tensor.type()).params());
         long in = tensor.shape().rowLength();
-        int group = number(e.params(), "group", 64);
         if (tensor.shape().rank() < 2) {
             return Optional.of("mlx quantizes matrices; this tensor is " + tensor.shape().rank() + "-d");
         }
-        if (in % group != 0) {
-            return Optional.of("row length " + in + " is not a multiple of the group size " + group);
+        if (in % p.group() != 0) {
+            return Optional.of("row length " + in + " is not a multiple of the group size " + p.group());
         }
-        int bits = number(e.params(), "bits", 4);
-        if (in * bits % 32 != 0) {
-            return Optional.of("row length " + in + " at " + bits + " bits does not fill whole uint32 words");
+        if (in * p.bits() % 32 != 0) {
+            return Optional.of("row length " + in + " at " + p.bits() + " bits does not fill whole uint32 words");
         }
         if (!tensor.name().endsWith("." + WEIGHT)) {
             return Optional.of("mlx stores a quantized module's P.weight, P.scales and P.biases; this tensor is not"
@@ -107,29 +78,26 @@ public final class MlxScheme implements QuantScheme {
 
     @Override
     public List<PartSpec> layout(TensorInfo tensor) {
-        Encoding e = (Encoding) tensor.type();
-        int bits = number(e.params(), "bits", 4);
-        int group = number(e.params(), "group", 64);
-        ElementType scale = ElementType.byId(e.param("scale", "f16")).orElseThrow();
+        MlxParams p = MlxParams.of(((Encoding) tensor.type()).params());
         long[] dims = tensor.shape().dims();
         long in = dims[dims.length - 1];
-        return List.of(new PartSpec(WEIGHT, ElementType.U32, withLast(dims, in * bits / 32)),
-                new PartSpec(SCALES, scale, withLast(dims, in / group)),
-                new PartSpec(BIASES, scale, withLast(dims, in / group)));
+        return List.of(new PartSpec(WEIGHT, ElementType.U32, withLast(dims, in * p.bits() / 32)),
+                new PartSpec(SCALES, p.scale(), withLast(dims, in / p.group())),
+                new PartSpec(BIASES, p.scale(), withLast(dims, in / p.group())));
     }
 
     /** mlx's affine mode: 2, 3, 4, 5, 6 or 8 bits, groups of 32, 64 or 128. */
     @Override
     public boolean canEncode(Encoding encoding) {
-        return ENCODED_BITS.contains(number(encoding.params(), "bits", 4))
-                && ENCODED_GROUPS.contains(number(encoding.params(), "group", 64));
+        MlxParams p = MlxParams.of(encoding.params());
+        return ENCODED_BITS.contains(p.bits()) && ENCODED_GROUPS.contains(p.group());
     }
 
     @Override
     public void decode(StoredTensor source, long firstRow, int rows, float[] dst, int dstOffset) {
-        Encoding e = (Encoding) source.info().type();
-        int bits = number(e.params(), "bits", 4);
-        int group = number(e.params(), "group", 64);
+        MlxParams p = MlxParams.of(((Encoding) source.info().type()).params());
+        int bits = p.bits();
+        int group = p.group();
         int in = Math.toIntExact(source.info().shape().rowLength());
         int groups = in / group;
         long rowBytes = (long) in * bits / 8;
@@ -142,8 +110,8 @@ public final class MlxScheme implements QuantScheme {
         float[] b = new float[groups];
         for (int r = 0; r < rows; r++) {
             long row = firstRow + r;
-            readFloats(scales, row * groups, s, groups);
-            readFloats(biases, row * groups, b, groups);
+            FloatParts.read(scales, row * groups, s, 0, groups);
+            FloatParts.read(biases, row * groups, b, 0, groups);
             affine.unpackStream(weight.data(), row * rowBytes, bits, q, 0, in);
             affine.scaleBias(q, 0, s, b, 0, group, dst, dstOffset + r * in, in);
         }
@@ -151,17 +119,15 @@ public final class MlxScheme implements QuantScheme {
 
     @Override
     public void encode(TensorInfo tensor, float[] src, int srcOffset, int rows, MemorySegment[] out) {
-        Encoding e = (Encoding) tensor.type();
-        int bits = number(e.params(), "bits", 4);
-        int group = number(e.params(), "group", 64);
+        MlxParams p = MlxParams.of(((Encoding) tensor.type()).params());
         int in = Math.toIntExact(tensor.shape().rowLength());
-        int groups = rows * (in / group);
+        int groups = rows * (in / p.group());
         float[] scales = new float[groups];
         float[] biases = new float[groups];
-        Kernels.affineQuant().quantizeRows(src, srcOffset, rows, in, group, bits, out[0], 0, scales, biases, 0);
-        ElementType type = ElementType.byId(e.param("scale", "f16")).orElseThrow();
-        writeFloats(type, scales, out[1], groups);
-        writeFloats(type, biases, out[2], groups);
+        Kernels.affineQuant().quantizeRows(src, srcOffset, rows, in, p.group(), p.bits(), out[0], 0, scales, biases,
+                0);
+        writeFloats(p.scale(), scales, out[1], groups);
+        writeFloats(p.scale(), biases, out[2], groups);
     }
 
     /** f32 values stored as the model's type, rounded to nearest even as mlx's casts do. */
@@ -178,31 +144,6 @@ public final class MlxScheme implements QuantScheme {
     @Override
     public Optional<CheckpointLayout> checkpointLayout() {
         return Optional.of(new MlxLayout());
-    }
-
-    /** Values {@code [first, first + count)} of a float part, as f32. */
-    private static void readFloats(TensorPart part, long first, float[] dst, int count) {
-        ElementKernels k = Kernels.elements();
-        MemorySegment data = part.data();
-        switch (part.spec().dtype()) {
-            case F16 -> k.readF16(data, 2 * first, dst, 0, count);
-            case BF16 -> k.readBf16(data, 2 * first, dst, 0, count);
-            case F32 -> k.readF32(data, 4 * first, dst, 0, count);
-            default -> throw new IllegalStateException(part.role() + " is " + part.spec().dtype().id()
-                    + "; the reader admits f16, bf16 and f32 only");
-        }
-    }
-
-    private static int number(Map<String, String> params, String key, int fallback) {
-        String v = params.get(key);
-        if (v == null) {
-            return fallback;
-        }
-        try {
-            return Integer.parseInt(v.strip());
-        } catch (NumberFormatException ex) {
-            throw new IllegalArgumentException("mlx: " + key + " '" + v + "' is not an integer");
-        }
     }
 
     private static Shape withLast(long[] dims, long last) {

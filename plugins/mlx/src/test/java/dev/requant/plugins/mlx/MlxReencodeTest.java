@@ -83,7 +83,7 @@ class MlxReencodeTest {
             }
         }
         System.out.println("[mlx] " + fixture + " re-encoded from its dequantized weights: parts that differ " + differing);
-        assertThat(differing).containsKeys(MlxScheme.WEIGHT, MlxScheme.SCALES);
+        assertThat(differing).containsKeys(MlxParts.WEIGHT, MlxParts.SCALES);
     }
 
     private static void assertCodesFromStoredScales(StoredTensor stored, float[] dequantized) {
@@ -92,9 +92,9 @@ class MlxReencodeTest {
         int group = Integer.parseInt(e.param("group", "64"));
         int n = dequantized.length;
         int[] codes = new int[n];
-        Kernels.affine().unpackStream(stored.part(MlxScheme.WEIGHT).data(), 0, bits, codes, 0, n);
-        float[] scales = floats(stored.part(MlxScheme.SCALES), n / group);
-        float[] biases = floats(stored.part(MlxScheme.BIASES), n / group);
+        Kernels.affine().unpackStream(stored.part(MlxParts.WEIGHT).data(), 0, bits, codes, 0, n);
+        float[] scales = floats(stored.part(MlxParts.SCALES), n / group);
+        float[] biases = floats(stored.part(MlxParts.BIASES), n / group);
         for (int i = 0; i < n; i++) {
             float v = (dequantized[i] - biases[i / group]) / scales[i / group];
             assertThat(Math.round(v)).as("%s value %d", stored.name(), i).isEqualTo(codes[i]);

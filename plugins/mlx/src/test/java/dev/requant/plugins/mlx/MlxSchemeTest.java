@@ -149,7 +149,7 @@ class MlxSchemeTest {
                 System.arraycopy(le, 0, packed, r * le.length, le.length);
             }
             StoredTensor t = new StoredTensor(new TensorInfo("w", Shape.of(2, 3, in),
-                    scheme.encoding(bits, group, ElementType.F16)), List.of(
+                    new MlxParams(bits, group, ElementType.F16).encoding()), List.of(
                     part("weight", ElementType.U32, Shape.of(2, 3, in * bits / 32), packed),
                     part("scales", ElementType.F16, Shape.of(2, 3, groups), RawCheckpoints.f16(s)),
                     part("biases", ElementType.F16, Shape.of(2, 3, groups), RawCheckpoints.f16(b))));

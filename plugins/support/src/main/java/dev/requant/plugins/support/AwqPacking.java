@@ -16,6 +16,8 @@ import java.util.OptionalInt;
 public final class AwqPacking {
     /** Output row of each field of a GEMM word (AutoAWQ's interleaving). */
     public static final int[] ORDER = {0, 2, 4, 6, 1, 3, 5, 7};
+    /** Field of each output row in a GEMM word: the inverse of {@link #ORDER}. */
+    public static final int[] FIELD = inverse(ORDER);
     private static final IntPacking NIBBLES = IntPacking.stream(4);
 
     /** Zero points and f16 scale bits by row and group, with the strides that find them. */
@@ -26,6 +28,14 @@ public final class AwqPacking {
     }
 
     private AwqPacking() {
+    }
+
+    private static int[] inverse(int[] order) {
+        int[] inverse = new int[order.length];
+        for (int f = 0; f < order.length; f++) {
+            inverse[order[f]] = f;
+        }
+        return inverse;
     }
 
     /**
